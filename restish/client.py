@@ -1,0 +1,333 @@
+"""Client: settings, the session, and the send chain.
+
+A call passes each step once: the proxy names the path, :meth:`Client._prepare_call`
+builds the request (payloads), :func:`transport.send` sends it, and
+:meth:`Client._result` turns the response into a value or a typed error.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from dataclasses import dataclass, field
+from numbers import Real
+from typing import Any, Callable, Mapping
+
+import requests
+from requests.hooks import default_hooks
+from requests.structures import CaseInsensitiveDict
+
+from . import __version__, payloads, transport
+from .errors import (DecodeError, InvalidValue, MapError, MethodNotAllowed, UnknownItem,
+                     error_for_response)
+from .resources import Resource, ResourceCollection
+from .routes import RouteMap, bundled_path, load_map
+
+__all__ = ["Client", "BUNDLED"]
+
+
+class _Bundled:
+    def __repr__(self) -> str:
+        return "BUNDLED"
+
+
+#: Default for ``resources`` / ``defaults``: the maps installed with restish.
+BUNDLED: Any = _Bundled()
+DEFAULT_TIMEOUT = (5, 30)
+RESERVED = frozenset({"data", "qs", "headers", "timeout", "expand", "stream_to", "progress"})
+UPLOAD_PREFIX = "upload_file"
+USER_AGENT = f"restish/{__version__} python-requests/{requests.__version__}"
+
+
+@functools.lru_cache(maxsize=1)
+def bundled_map() -> RouteMap:
+    """The bundled MAX map, compiled once per process (it is immutable)."""
+    return load_map(bundled_path("resources.yaml"), bundled_path("defaults.yaml"))
+
+
+def check_timeout(timeout: Any) -> float | tuple:
+    """A number or (connect, read) of positive seconds; never unbounded."""
+    values = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
+    if all(isinstance(v, Real) and not isinstance(v, bool) and v > 0 for v in values):
+        return timeout
+    raise InvalidValue(f"timeout must be a positive number or (connect, read) of positive numbers, "
+                       f"not {timeout!r}: restish never waits without bound")
+
+
+@dataclass
+class Call:
+    """One call being made: the prepared request and its per-call options."""
+
+    method: str
+    resource: Resource
+    prepared: requests.PreparedRequest
+    timeout: Any
+    stream_to: Any = None
+    progress: Callable[[int, int | None], Any] | None = None
+    cleanups: list = field(default_factory=list)  # run when the call ends, whatever happens
+    settings: dict = field(default_factory=dict)   # proxies, verify, cert for this origin
+
+
+class RpcMethod:
+    """``api.getUser(username=...)``: a route and verb named in the map's ``names:``."""
+
+    __slots__ = ("_client", "name", "route", "method")
+
+    def __init__(self, client: "Client", name: str, route: Any, method: str) -> None:
+        self._client, self.name, self.route, self.method = client, name, route, method
+
+    def __call__(self, **kwargs: Any) -> Any:
+        """Route variables are taken from kwargs by name; the rest is payload or query."""
+        return self._client._call_rpc(self.route, self.method, kwargs)
+
+    @property
+    def __doc__(self) -> str:  # type: ignore[override]  # help() shows the map's doc
+        return f"{self.method} {self.route.template}\n\n{self.route.doc or ''}".strip()
+
+    def __repr__(self) -> str:
+        return f"<rpc {self.name}: {self.method} {self.route.template}>"
+
+
+class Client:
+    """One client object that navigates a REST API by attribute and item access.
+
+    >>> api = Client("http://localhost:8081")                 # doctest: +SKIP
+    >>> api.people['alice'].activities.get(qs={'limit': 10})  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        url: str,
+        resources: Any = BUNDLED,
+        defaults: Any = BUNDLED,
+        auth: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: Any = DEFAULT_TIMEOUT,
+        retries: Any = 3,
+        verify: Any = True,
+        app: Any = None,
+        session: requests.Session | None = None,
+        expand: bool = True,
+    ) -> None:
+        self._settings = dict(url=url, resources=resources, defaults=defaults, auth=auth,
+                              headers=headers, timeout=timeout, retries=retries, verify=verify,
+                              app=app, session=session, expand=expand)
+        self.url = _base_url(url)
+        self._map = _choose_map(resources, defaults)
+        self._check_rpc_names()
+        self.auth = auth
+        self.headers = CaseInsensitiveDict({"User-Agent": USER_AGENT, **(headers or {})})
+        self.timeout = check_timeout(timeout)
+        self.retries = retries
+        self.verify = verify
+        self.expand = expand
+        self.session = session if session is not None else requests.Session()
+        self._environment = transport.EnvironmentCache()
+        self._local = threading.local()
+        self._root = ResourceCollection(self, self._map.root, "")
+
+    # -- navigation ------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        rpc = self._map.rpc.get(name)
+        if rpc is not None:
+            return RpcMethod(self, name, *rpc)
+        return self._root.__getattr__(name)
+
+    def __getitem__(self, value: Any) -> Resource:
+        return self._root[value]
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._map.rpc) | set(dir(self._root)))
+
+    def _ipython_key_completions_(self) -> list[str]:
+        return self._root._ipython_key_completions_()
+
+    def __repr__(self) -> str:
+        mode = "permissive" if self._map.permissive else f"{len(self._map.routes)} routes"
+        return f"<restish.Client {self.url} ({mode})>"
+
+    def __reduce__(self):
+        return (_restore_client, (self._settings,))
+
+    def _check_rpc_names(self) -> None:
+        for name, (route, _) in self._map.rpc.items():
+            if hasattr(type(self), name):
+                raise MapError(f"route {route.template}: RPC name {name!r} is taken by Client.{name}",
+                               self._map.source)
+
+    @property
+    def last_response(self) -> requests.Response | None:
+        """The ``requests.Response`` of the last call made by this thread."""
+        return getattr(self._local, "response", None)
+
+    @property
+    def routes(self) -> RouteMap:
+        """The compiled endpoint map."""
+        return self._map
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    # -- calls -----------------------------------------------------------
+
+    def _call(self, resource: Resource, method: str, kwargs: dict) -> Any:
+        call = self._prepare_call(resource, method, kwargs)
+        try:
+            response = self._send(call)
+            return self._result(call, response)
+        finally:
+            for cleanup in call.cleanups:
+                cleanup()
+
+    def _call_rpc(self, route, method: str, kwargs: dict) -> Any:
+        resource = self._root
+        for segment in route.template.strip("/").split("/") if route.template != "/" else ():
+            if segment.startswith("{"):
+                name = segment[1:-1]
+                if name not in kwargs:
+                    raise InvalidValue(f"{route.names[method]}(): missing route variable {name!r} for {route.template}")
+                resource = resource._variable(str(kwargs.pop(name)))
+            else:
+                resource = resource._fixed(segment, UnknownItem)
+        return self._call(resource, method, kwargs)
+
+    def _prepare_call(self, resource: Resource, method: str, kwargs: dict) -> Call:
+        self._check_method(resource, method)
+        options = {k: kwargs.pop(k) for k in RESERVED.intersection(kwargs)}
+        files = {k: kwargs.pop(k) for k in [k for k in kwargs if k.startswith(UPLOAD_PREFIX)]}
+        query = dict(kwargs) if method in payloads.QUERY_VERBS else {}
+        qs = options.get("qs") or {}
+        if not isinstance(qs, Mapping):
+            raise InvalidValue(f"{method} {resource.path}: qs= must be a dict, not {type(qs).__name__}")
+        query.update(qs)
+        body, content_type, payload = self._body(resource, method, kwargs, options)
+        call = Call(method, resource, requests.PreparedRequest(),
+                    check_timeout(options["timeout"]) if "timeout" in options else self.timeout,
+                    options.get("stream_to"), options.get("progress"))
+        if files:
+            from . import uploads  # only calls with files pay for importing toolbelt
+            body, content_type = uploads.multipart(call, files, payload)
+        url = resource.url
+        if query:
+            url = f"{url}?{payloads.encode_query(query)}"
+        call.settings = self._fill(call.prepared, method, url, body, content_type, options.get("headers"))
+        return call
+
+    def _check_method(self, resource: Resource, method: str) -> None:
+        if method not in resource.methods:
+            raise MethodNotAllowed(method, resource.path, resource.methods)
+
+    def _body(self, resource: Resource, method: str, kwargs: dict, options: dict) -> tuple:
+        """``(body bytes or None, content type, payload dict)`` for the call."""
+        if "data" in options:
+            return (*payloads.raw_body(options["data"], method, resource.path), None)
+        if method in payloads.QUERY_VERBS:
+            return None, None, None
+        defaults = self._defaults_for(resource, method)
+        expand = options.get("expand", self.expand)
+        given = payloads.expand(kwargs, defaults) if expand else kwargs
+        payload = payloads.deep_merge(defaults, given) if defaults else dict(given)
+        if not payload:
+            return None, None, payload
+        return payloads.json_body(payload, method, resource.path), payloads.JSON_TYPE, payload
+
+    def _defaults_for(self, resource: Resource, method: str) -> Mapping[str, Any] | None:
+        if self._map.permissive:
+            return self._map.raw_defaults.get(resource.path, {}).get(method)
+        route = resource._route
+        return route.defaults.get(method) if route else None
+
+    def _fill(self, prepared: requests.PreparedRequest, method: str, url: str, body: Any,
+              content_type: str | None, headers: Mapping[str, str] | None) -> dict:
+        """Fill ``prepared`` directly (URL and body are already encoded); return send settings."""
+        session = self.session
+        merged = dict(session.headers)
+        merged.update(self.headers)
+        if content_type:
+            merged["Content-Type"] = content_type
+        if headers:
+            merged.update(headers)
+        prepared.method = method
+        prepared.url = url
+        prepared.prepare_headers({k: v for k, v in merged.items() if v is not None})
+        prepared.hooks = default_hooks()
+        prepared._body_position = None  # type: ignore[attr-defined]
+        if session.cookies:
+            prepared.prepare_cookies(session.cookies)
+        else:
+            prepared._cookies = requests.cookies.RequestsCookieJar()  # type: ignore[attr-defined]
+        prepared.body = body
+        prepared.prepare_content_length(body)
+        settings, netrc = self._environment.settings(session, url, self.verify)
+        auth = self.auth or session.auth or netrc
+        if auth:
+            prepared.prepare_auth(auth, url)
+        return settings
+
+    def _send(self, call: Call) -> requests.Response:
+        stream = call.stream_to is not None
+        response = transport.send(self.session, call.prepared, call.settings, call.timeout, stream)
+        self._local.response = response
+        return response
+
+    def _result(self, call: Call, response: requests.Response) -> Any:
+        if response.status_code >= 400:
+            raise error_for_response(response, call.method)
+        if call.stream_to is not None:
+            from . import uploads
+            return uploads.download(call, response)
+        if call.method == "HEAD":
+            return response.headers
+        return decode(response, call.method)
+
+
+def decode(response: requests.Response, method: str = "GET") -> Any:
+    """A JSON body decoded; an empty body None; ``text/*`` a str; else bytes."""
+    content = response.content
+    if not content:
+        return None
+    mime = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if mime == "application/json" or mime.endswith("+json"):
+        try:
+            return json.loads(content)
+        except ValueError as exc:
+            raise DecodeError(f"{method} {response.url}: body is not valid JSON although "
+                              f"Content-Type says {mime}: {exc}") from exc
+    if mime.startswith("text/"):
+        return response.text
+    return content
+
+
+def _base_url(url: str) -> str:
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+        raise InvalidValue(f"base URL must start with http:// or https://, not {url!r}")
+    prepared = requests.PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)
+    except requests.RequestException as exc:
+        raise InvalidValue(f"invalid base URL {url!r}: {exc}") from exc
+    return prepared.url.rstrip("/")  # type: ignore[union-attr]
+
+
+def _choose_map(resources: Any, defaults: Any) -> RouteMap:
+    if isinstance(resources, RouteMap):
+        return resources
+    if resources is BUNDLED and defaults is BUNDLED:
+        return bundled_map()
+    if resources is BUNDLED:
+        resources = bundled_path("resources.yaml")
+    return load_map(resources, None if defaults is BUNDLED else defaults)
+
+
+def _restore_client(settings: dict) -> Client:
+    return Client(**settings)

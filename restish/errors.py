@@ -1,0 +1,185 @@
+"""The restish exception tree, and the mapping from HTTP status to class.
+
+::
+
+    RestishError
+    ├── MapError                 bad resources.yaml / defaults.yaml / OpenAPI document
+    ├── UnknownResource          name not in the map (also AttributeError / LookupError)
+    ├── MethodNotAllowed         verb not allowed for the route (raised before I/O)
+    ├── InvalidValue             a value restish cannot send (also ValueError)
+    ├── DecodeError              a body that does not match its Content-Type (also ValueError)
+    ├── LoginError               login failed (never carries the password)
+    ├── TransportError           no HTTP response: ConnectionError, Timeout
+    └── RequestError             the server answered 4xx/5xx
+        ├── ClientError          4xx: BadRequest, Unauthorized, Forbidden, NotFound,
+        │                        Conflict, PreconditionFailed, TooManyRequests
+        └── ServerError          5xx: InternalServerError, BadGateway,
+                                 ServiceUnavailable, GatewayTimeout
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from .redact import redact_url
+
+if TYPE_CHECKING:
+    import requests
+
+__all__ = [
+    "RestishError", "MapError", "UnknownResource", "UnknownAttribute", "UnknownItem",
+    "MethodNotAllowed", "InvalidValue", "DecodeError", "LoginError", "TransportError",
+    "RequestError", "ClientError", "ServerError", "BadRequest", "Unauthorized",
+    "Forbidden", "NotFound", "Conflict", "PreconditionFailed", "TooManyRequests",
+    "InternalServerError", "BadGateway", "ServiceUnavailable", "GatewayTimeout",
+    "error_for_response",
+]
+
+_SNIPPET = 200
+
+
+class RestishError(Exception):
+    """Root of every error restish raises."""
+
+
+class MapError(RestishError):
+    """A bad endpoint map, defaults file or OpenAPI document."""
+
+    def __init__(self, reason: str, source: str | None = None, line: int | None = None):
+        self.reason, self.source, self.line = reason, source, line
+        where = source or "<map>"
+        if line is not None:
+            where = f"{where}, line {line}"
+        super().__init__(f"{where}: {reason}")
+
+
+class UnknownResource(RestishError):
+    """A name that is not in the endpoint map.
+
+    Raised as :class:`UnknownAttribute` (also an ``AttributeError``) for
+    attribute access and :class:`UnknownItem` (also a ``LookupError``) for
+    item access, so ``hasattr`` and ``getattr(x, name, default)`` behave.
+    """
+
+    def __init__(self, path: str, name: str, suggestions: list[str] | tuple[str, ...] = ()):
+        self.path, self.name, self.suggestions = path, name, tuple(suggestions)
+        message = f"{path or '/'}: no resource {name!r} in the map"
+        if suggestions:
+            message += "; did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+        super().__init__(message)
+
+    def __str__(self) -> str:  # KeyError would repr() the message otherwise
+        return self.args[0]
+
+
+class UnknownAttribute(UnknownResource, AttributeError):
+    """Attribute access to a name that is not in the map."""
+
+
+class UnknownItem(UnknownResource, LookupError):
+    """Item access to a name that is not in the map."""
+
+
+class MethodNotAllowed(RestishError):
+    """The map does not allow this verb on this route. Raised before any I/O."""
+
+    def __init__(self, method: str, path: str, allowed: tuple[str, ...] | frozenset[str]):
+        self.method, self.path, self.allowed = method, path, tuple(sorted(allowed))
+        allowed_text = " ".join(self.allowed) or "nothing (no route ends here)"
+        super().__init__(f"{method} {path}: method not allowed by the map; allowed: {allowed_text}")
+
+
+class InvalidValue(RestishError, ValueError):
+    """A value restish cannot send: a bad path segment, payload or option."""
+
+
+class DecodeError(RestishError, ValueError):
+    """A response body that cannot be decoded as its Content-Type says."""
+
+
+class LoginError(RestishError):
+    """Login failed. Never carries the password."""
+
+
+class TransportError(RestishError):
+    """No HTTP response arrived: connection refused or reset, timeout, bad TLS."""
+
+    def __init__(self, method: str, url: str, cause: str):
+        self.method, self.url = method, redact_url(url)
+        super().__init__(f"{method} {self.url} -> {cause}")
+
+
+class RequestError(RestishError):
+    """The server answered with a 4xx or 5xx status."""
+
+    def __init__(self, response: "requests.Response", method: str | None = None):
+        self.response = response
+        self.code: int = response.status_code
+        self.method: str = method or response.request.method or "?"
+        self.url: str = redact_url(response.url)
+        self.error, self.description = _error_fields(response)
+        super().__init__(f"{self.method} {self.url} -> {self.code} {self.error}: {self.description}")
+
+
+class ClientError(RequestError):
+    """4xx."""
+
+
+class ServerError(RequestError):
+    """5xx."""
+
+
+class BadRequest(ClientError): """400."""
+class Unauthorized(ClientError): """401."""
+class Forbidden(ClientError): """403."""
+class NotFound(ClientError): """404."""
+class Conflict(ClientError): """409."""
+class PreconditionFailed(ClientError): """412."""
+class TooManyRequests(ClientError): """429."""
+class InternalServerError(ServerError): """500."""
+class BadGateway(ServerError): """502."""
+class ServiceUnavailable(ServerError): """503."""
+class GatewayTimeout(ServerError): """504."""
+
+
+_BY_STATUS: dict[int, type[RequestError]] = {
+    400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict,
+    412: PreconditionFailed, 429: TooManyRequests, 500: InternalServerError,
+    502: BadGateway, 503: ServiceUnavailable, 504: GatewayTimeout,
+}
+
+
+def error_for_response(response: "requests.Response", method: str | None = None) -> RequestError:
+    """The typed error for a 4xx/5xx response."""
+    status = response.status_code
+    cls = _BY_STATUS.get(status) or (ClientError if status < 500 else ServerError)
+    return cls(response, method)
+
+
+def _error_fields(response: "requests.Response") -> tuple[str, str]:
+    """``(error, description)`` from a MAX, Kinto, RFC 7807 or plain body."""
+    reason = response.reason or f"HTTP {response.status_code}"
+    body = _json_or_none(response)
+    if isinstance(body, dict):
+        error = body.get("error") or body.get("title") or reason
+        description = next(
+            (body[k] for k in ("error_description", "message", "detail", "title") if body.get(k)),
+            "",
+        )
+        if isinstance(error, dict):  # {"error": {"message": ...}} style bodies
+            description = description or error.get("message", "")
+            error = error.get("code") or error.get("type") or reason
+        return str(error), _short(str(description))
+    return reason, _short(response.text if response.content else "")
+
+
+def _json_or_none(response: "requests.Response") -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…"

@@ -1,0 +1,204 @@
+"""ResourceCollection / ResourceItem: immutable, lazy proxies over the route tree.
+
+Attribute and item access only build a path; nothing is sent until a verb is
+called. Names starting with ``_`` are never path segments, so IPython, copy
+and pickle can probe a proxy safely.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from .errors import InvalidValue, UnknownAttribute, UnknownItem
+from .payloads import plain_copy
+from .routes import VERBS, Node, Route
+
+if TYPE_CHECKING:
+    import requests
+
+    from .client import Client
+
+_FIXED_SAFE = "-._~!$&'()*+,;=:@"
+_DOT_SEGMENTS = frozenset({"", ".", ".."})
+# Names that are proxy attributes; a child of the same name needs item access.
+PROXY_ATTRIBUTES = ("path", "url", "route", "methods", "doc", "defaults", "iterate", "prepare")
+
+
+def encode_segment(value: Any) -> str:
+    """One path segment: ``str(value)`` percent-encoded so it cannot change the route."""
+    text = str(value)
+    if text in _DOT_SEGMENTS:
+        raise InvalidValue(f"{text!r} cannot be a path segment: servers collapse empty and dot segments")
+    return quote(text, safe="")
+
+
+class Resource:
+    """Common base of the two proxy kinds. Immutable and cheap to create."""
+
+    __slots__ = ("_client", "_node", "_path", "_trail")
+
+    def __init__(self, client: "Client", node: Node, path: str, trail: tuple = ()):
+        object.__setattr__(self, "_client", client)
+        object.__setattr__(self, "_node", node)
+        object.__setattr__(self, "_path", path)
+        object.__setattr__(self, "_trail", trail)  # ((is_variable, raw value), ...) for pickle
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    # -- navigation ----------------------------------------------------
+
+    def __getattr__(self, name: str) -> "ResourceCollection":
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._fixed(name, UnknownAttribute)
+
+    def __getitem__(self, value: Any) -> "Resource":
+        text = str(value)
+        if text in self._node.fixed:
+            return self._fixed(text, UnknownItem)
+        return self._variable(text)
+
+    def _fixed(self, name: str, error: type) -> "ResourceCollection":
+        node = self._node.fixed.get(name)
+        if node is None:
+            if not self._client._map.permissive:
+                raise error(self.path, name, self._node.suggest(name))
+            node = self._node
+            if name in _DOT_SEGMENTS:
+                raise InvalidValue(f"{name!r} cannot be a path segment")
+        path = f"{self._path}/{quote(name, safe=_FIXED_SAFE)}"
+        return ResourceCollection(self._client, node, path, self._trail + ((False, name),))
+
+    def _variable(self, text: str) -> "ResourceItem":
+        node = self._node if self._client._map.permissive else self._node.var
+        if node is None:
+            raise UnknownItem(self.path, text, self._node.suggest(text))
+        if node.transform is not None:
+            text = node.transform(text)
+        path = f"{self._path}/{encode_segment(text)}"
+        return ResourceItem(self._client, node, path, self._trail + ((True, text),))
+
+    # -- what the map says -------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """The encoded path below the client's base URL, e.g. ``/people/alice``."""
+        return self._path or "/"
+
+    @property
+    def url(self) -> str:
+        """The full URL of this resource."""
+        return self._client.url + self._path
+
+    @property
+    def route(self) -> str | None:
+        """The route template this path matches, or None (permissive mode, no route)."""
+        route = self._route
+        return route.template if route else None
+
+    @property
+    def _route(self) -> Route | None:
+        return self._node.route
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The verbs the map allows here, in the usual order."""
+        if self._client._map.permissive:
+            return VERBS
+        route = self._node.route
+        return tuple(v for v in VERBS if route and v in route.methods)
+
+    @property
+    def doc(self) -> str | None:
+        """The route's ``doc:`` from the map."""
+        route = self._node.route
+        return route.doc if route else None
+
+    def defaults(self, method: str) -> dict:
+        """A copy of the default payload for ``method`` on this route."""
+        return plain_copy(self._client._defaults_for(self, method.upper()) or {})
+
+    # -- verbs -------------------------------------------------------
+
+    def get(self, **kwargs: Any) -> Any:
+        """GET; kwargs and ``qs=`` become the query string. Returns the decoded body."""
+        return self._client._call(self, "GET", kwargs)
+
+    def post(self, **kwargs: Any) -> Any:
+        """POST; kwargs are merged with the defaults into the JSON body."""
+        return self._client._call(self, "POST", kwargs)
+
+    def put(self, **kwargs: Any) -> Any:
+        """PUT; kwargs are merged with the defaults into the JSON body."""
+        return self._client._call(self, "PUT", kwargs)
+
+    def patch(self, **kwargs: Any) -> Any:
+        """PATCH; kwargs are merged with the defaults into the JSON body."""
+        return self._client._call(self, "PATCH", kwargs)
+
+    def delete(self, **kwargs: Any) -> Any:
+        """DELETE; kwargs, if any, become the JSON body."""
+        return self._client._call(self, "DELETE", kwargs)
+
+    def head(self, **kwargs: Any) -> Any:
+        """HEAD; returns the response headers (a case-insensitive mapping)."""
+        return self._client._call(self, "HEAD", kwargs)
+
+    def options(self, **kwargs: Any) -> Any:
+        """OPTIONS; kwargs become the query string."""
+        return self._client._call(self, "OPTIONS", kwargs)
+
+    def prepare(self, method: str, **kwargs: Any) -> "requests.PreparedRequest":
+        """The request ``method`` would send, auth applied, without sending it."""
+        return self._client._prepare_call(self, method.upper(), kwargs).prepared
+
+    # -- Python protocols ----------------------------------------------
+
+    def __repr__(self) -> str:
+        return " ".join((f"<{type(self).__name__}", self.path, *self.methods)) + ">"
+
+    def __dir__(self) -> list[str]:
+        children = [n for n in self._node.fixed if n.isidentifier() and not n.startswith("_")]
+        verbs = [v.lower() for v in self.methods]
+        return sorted(set(children) | set(verbs) | set(PROXY_ATTRIBUTES))
+
+    def _ipython_key_completions_(self) -> list[str]:
+        return list(self._node.fixed)
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is type(self) and other._client is self._client  # type: ignore[attr-defined]
+                and other._path == self._path)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), id(self._client), self._path))
+
+    def __copy__(self) -> "Resource":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "Resource":
+        return self  # immutable: sharing is a faithful copy, and nothing is sent
+
+    def __reduce__(self):
+        return (_navigate, (self._client, self._trail))
+
+
+class ResourceCollection(Resource):
+    """A fixed segment: ``api.people`` -> ``/people``."""
+
+    __slots__ = ()
+
+
+class ResourceItem(Resource):
+    """A variable segment: ``api.people['alice']`` -> ``/people/alice``."""
+
+    __slots__ = ()
+
+
+def _navigate(client: "Client", trail: tuple) -> Resource:
+    """Rebuild a proxy from its trail (used by pickle)."""
+    proxy: Resource = client._root
+    for is_variable, value in trail:
+        proxy = proxy._variable(value) if is_variable else proxy._fixed(value, UnknownItem)
+    return proxy
+
