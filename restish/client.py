@@ -122,6 +122,7 @@ class Client:
         self.verify = verify
         self.expand = expand
         self.session = session if session is not None else requests.Session()
+        transport.mount_adapters(self.session, retries)
         self._environment = transport.EnvironmentCache()
         self._local = threading.local()
         self._root = ResourceCollection(self, self._map.root, "")

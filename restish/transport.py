@@ -54,6 +54,12 @@ class EnvironmentCache:
         return settings, netrc
 
 
+def mount_adapters(session: requests.Session, retries: Any, pool_size: int = 10) -> None:
+    """Mount restish's HTTP(S) adapters: pooled connections, ``pool_size`` per host."""
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, requests.adapters.HTTPAdapter(pool_connections=10, pool_maxsize=pool_size))
+
+
 def _origin(url: str) -> str:
     # scheme://host:port is all that proxies, no_proxy and netrc depend on.
     end = url.find("/", url.find("//") + 2)
