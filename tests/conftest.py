@@ -1,0 +1,32 @@
+"""Session-wide loopback servers (see servers.py); each stops at session end."""
+import pytest
+
+from servers import FaultServer, RecordingProxy, httpbin_server
+
+
+@pytest.fixture(scope="session")
+def httpbin():
+    """The URL of an httpbin served by waitress, e.g. ``http://127.0.0.1:PORT``."""
+    with httpbin_server() as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def httpbin2():
+    """A second httpbin on another port: another origin, for redirect tests."""
+    with httpbin_server() as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def fault():
+    """The FaultServer itself: ``fault.url``, ``fault.hits(key)``, ``fault.requests``."""
+    with FaultServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def proxy():
+    """A RecordingProxy: ``proxy.url`` to put in HTTP_PROXY or ``proxies=``."""
+    with RecordingProxy() as server:
+        yield server

@@ -1,0 +1,119 @@
+"""Errors: typed, readable, converted at the boundary, and free of secrets."""
+import json
+import socket
+
+import pytest
+
+import restish
+from restish import errors
+
+STATUS_CLASSES = [
+    (400, restish.BadRequest), (401, restish.Unauthorized), (403, restish.Forbidden),
+    (404, restish.NotFound), (409, restish.Conflict), (412, restish.PreconditionFailed),
+    (429, restish.TooManyRequests), (418, restish.ClientError), (500, restish.InternalServerError),
+    (502, restish.BadGateway), (503, restish.ServiceUnavailable), (504, restish.GatewayTimeout),
+    (599, restish.ServerError),
+]
+
+
+@pytest.fixture
+def api(fault):
+    return restish.Client(fault.url, resources=None, retries=0)
+
+
+@pytest.mark.parametrize("code, cls", STATUS_CLASSES)
+def test_status_maps_to_class(api, code, cls):
+    with pytest.raises(cls) as info:
+        api.status[code].get()
+    assert info.value.code == code and info.value.response.status_code == code
+    assert isinstance(info.value, restish.RequestError)
+    assert isinstance(info.value, restish.ClientError if code < 500 else restish.ServerError)
+
+
+def test_max_style_message(api, fault):
+    body = json.dumps({"error": "UnknownUserError", "error_description": "Unknown user: messi"})
+    with pytest.raises(restish.NotFound) as info:
+        api.status["404"].get(qs={"body": body})
+    exc = info.value
+    assert exc.error == "UnknownUserError" and exc.description == "Unknown user: messi"
+    assert exc.method == "GET" and exc.url.startswith(f"{fault.url}/status/404")
+    assert str(exc) == f"GET {exc.url} -> 404 UnknownUserError: Unknown user: messi"
+
+
+@pytest.mark.parametrize("body, error, description", [
+    ({"code": 404, "errno": 111, "error": "Not Found", "message": "bucket missing"}, "Not Found", "bucket missing"),
+    ({"title": "Bad thing", "detail": "it broke"}, "Bad thing", "it broke"),
+    ({"error": {"code": "E42", "message": "nested"}}, "E42", "nested"),
+])
+def test_kinto_rfc7807_and_nested_bodies(api, body, error, description):
+    with pytest.raises(restish.RequestError) as info:
+        api.status["400"].post(qs={"body": json.dumps(body)})
+    assert (info.value.error, info.value.description) == (error, description)
+    assert info.value.method == "POST"
+
+
+def test_plain_text_error_body_is_a_short_snippet(api):
+    with pytest.raises(restish.InternalServerError) as info:
+        api.status["500"].get(qs={"body": "boom " * 200, "ctype": "text/plain"})
+    assert info.value.error == "Internal Server Error"
+    assert info.value.description.startswith("boom boom") and len(info.value.description) <= 200
+
+
+def test_connection_refused_is_a_transport_error():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound but never listening: refused
+        api = restish.Client(f"http://127.0.0.1:{port}", resources=None, retries=0)
+        with pytest.raises(restish.TransportError) as info:
+            api.people.get()
+    message = str(info.value)
+    assert message.startswith(f"GET http://127.0.0.1:{port}/people -> connection failed")
+    assert "Connection refused" in message and "object at 0x" not in message
+    assert info.value.__cause__ is not None
+
+
+@pytest.mark.parametrize("path", ["drop", "reset"])
+def test_dropped_connections(api, path):
+    with pytest.raises(restish.TransportError, match=f"GET .*/{path} -> connection failed"):
+        api[path].get()
+
+
+def test_bad_json_body_is_a_decode_error(api):
+    with pytest.raises(restish.DecodeError, match="not valid JSON"):
+        api.status["200"].get(qs={"body": "{nope", "ctype": "application/json"})
+
+
+def test_secrets_never_reach_messages():
+    api = restish.Client("http://user:hunter2@127.0.0.1:9", resources=None, retries=0)
+    with pytest.raises(restish.TransportError) as info:
+        api.x.get(qs={"access_token": "s3cr3t", "page": 2}, timeout=0.5)
+    message = str(info.value)
+    assert "hunter2" not in message and "s3cr3t" not in message
+    assert "page=2" in message and "***" in message
+
+
+def test_secret_query_values_are_masked_in_request_errors(api):
+    with pytest.raises(restish.NotFound) as info:
+        api.status["404"].get(qs={"api_key": "s3cr3t"})
+    assert "s3cr3t" not in str(info.value) and "s3cr3t" not in info.value.url
+
+
+def test_the_tree():
+    for name in errors.__all__:
+        obj = getattr(errors, name)
+        if isinstance(obj, type):
+            assert issubclass(obj, restish.RestishError), name
+    assert issubclass(restish.UnknownResource, restish.RestishError)
+    assert issubclass(restish.InvalidValue, ValueError)
+    assert issubclass(restish.TooManyRequests, restish.ClientError)
+    assert issubclass(restish.GatewayTimeout, restish.ServerError)
+
+
+def test_exported_members():
+    assert set(restish.__all__) >= {
+        "Client", "RestishError", "MapError", "UnknownResource", "MethodNotAllowed",
+        "InvalidValue", "LoginError", "TransportError", "RequestError", "ClientError",
+        "ServerError", "ResourceCollection", "ResourceItem", "__version__",
+    }
+    for name in restish.__all__:
+        assert getattr(restish, name) is not None
