@@ -6,6 +6,7 @@ and pickle can probe a proxy safely.
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
     from .client import Client
 
-_FIXED_SAFE = "-._~!$&'()*+,;=:@"
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")  # needs no encoding: skip quote()
 _DOT_SEGMENTS = frozenset({"", ".", ".."})
 # Names that are proxy attributes; a child of the same name needs item access.
 PROXY_ATTRIBUTES = ("path", "url", "route", "methods", "doc", "defaults", "iterate", "prepare")
@@ -29,7 +30,7 @@ def encode_segment(value: Any) -> str:
     text = str(value)
     if text in _DOT_SEGMENTS:
         raise InvalidValue(f"{text!r} cannot be a path segment: servers collapse empty and dot segments")
-    return quote(text, safe="")
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
 
 
 class Resource:
@@ -38,10 +39,10 @@ class Resource:
     __slots__ = ("_client", "_node", "_path", "_trail")
 
     def __init__(self, client: "Client", node: Node, path: str, trail: tuple = ()):
-        object.__setattr__(self, "_client", client)
-        object.__setattr__(self, "_node", node)
-        object.__setattr__(self, "_path", path)
-        object.__setattr__(self, "_trail", trail)  # ((is_variable, raw value), ...) for pickle
+        _set_client(self, client)
+        _set_node(self, node)
+        _set_path(self, path)
+        _set_trail(self, trail)  # ((is_variable, raw value), ...) for pickle
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -61,14 +62,13 @@ class Resource:
 
     def _fixed(self, name: str, error: type) -> "ResourceCollection":
         node = self._node.fixed.get(name)
-        if node is None:
-            if not self._client._map.permissive:
-                raise error(self.path, name, self._node.suggest(name))
-            node = self._node
-            if name in _DOT_SEGMENTS:
-                raise InvalidValue(f"{name!r} cannot be a path segment")
-        path = f"{self._path}/{quote(name, safe=_FIXED_SAFE)}"
-        return ResourceCollection(self._client, node, path, self._trail + ((False, name),))
+        if node is not None:
+            segment = node.segment
+        elif self._client._map.permissive:
+            node, segment = self._node, encode_segment(name)
+        else:
+            raise error(self.path, name, self._node.suggest(name))
+        return ResourceCollection(self._client, node, f"{self._path}/{segment}", self._trail + ((False, name),))
 
     def _variable(self, text: str) -> "ResourceItem":
         node = self._node if self._client._map.permissive else self._node.var
@@ -181,6 +181,13 @@ class Resource:
 
     def __reduce__(self):
         return (_navigate, (self._client, self._trail))
+
+
+# Slot setters: the proxies refuse __setattr__, so __init__ writes the slots directly.
+_set_client = Resource._client.__set__  # type: ignore[attr-defined]
+_set_node = Resource._node.__set__  # type: ignore[attr-defined]
+_set_path = Resource._path.__set__  # type: ignore[attr-defined]
+_set_trail = Resource._trail.__set__  # type: ignore[attr-defined]
 
 
 class ResourceCollection(Resource):

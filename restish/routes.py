@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping
+from urllib.parse import quote
 
 import yaml
 
@@ -25,6 +26,7 @@ _VARIABLE = re.compile(r"^\{([^{}/]+)\}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+FIXED_SAFE = "-._~!$&'()*+,;=:@"  # sub-delims and ':' '@' are legal in a path segment
 
 
 def _sha1(value: str) -> str:
@@ -57,6 +59,7 @@ class Node:
     var: "Node | None" = None
     route: Route | None = None
     transform: Callable[[str], str] | None = None  # applied to a variable's value
+    segment: str = ""  # this fixed node's name, percent-encoded once at compile time
 
     def suggest(self, name: str) -> list[str]:
         """The fixed names closest to ``name``, best first."""
@@ -153,12 +156,13 @@ class _Builder:
         self.transform: str | None = None
         self.transform_owner: str | None = None
 
-    def freeze(self) -> Node:
+    def freeze(self, name: str = "") -> Node:
         return Node(
-            fixed=MappingProxyType({k: b.freeze() for k, b in self.fixed.items()}),
+            fixed=MappingProxyType({k: b.freeze(k) for k, b in self.fixed.items()}),
             var=self.var.freeze() if self.var else None,
             route=self.route,
             transform=TRANSFORMS[self.transform] if self.transform else None,
+            segment=quote(name, safe=FIXED_SAFE),
         )
 
 
