@@ -26,6 +26,7 @@ _EXPORTS = {
     )},
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
+_SUBMODULES = frozenset({"auth", "retry"})
 
 if TYPE_CHECKING:
     from .client import BUNDLED, Client
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:  # ``restish.auth.Bearer(...)`` without importing restish.auth first
+        return importlib.import_module(f".{name}", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'restish' has no attribute {name!r}")

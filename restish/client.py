@@ -1,14 +1,17 @@
 """Client: settings, the session, and the send chain.
 
 A call passes each step once: the proxy names the path, :meth:`Client._prepare_call`
-builds the request (payloads), :func:`transport.send` sends it, and
-:meth:`Client._result` turns the response into a value or a typed error.
+builds the request (payloads), :meth:`Client._send_handling_auth` renews a token
+after a 401, :meth:`Client._exchange` logs what :func:`transport.send` sends
+(retries, redirects), and :meth:`Client._result` turns the response into a
+value or a typed error.
 """
 from __future__ import annotations
 
 import functools
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any, Callable, Mapping
@@ -17,9 +20,10 @@ import requests
 from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 
-from . import __version__, payloads, transport
-from .errors import (DecodeError, InvalidValue, MapError, MethodNotAllowed, UnknownItem,
-                     error_for_response)
+from . import __version__, logs, payloads, transport
+from . import auth as _auth
+from .errors import (DecodeError, InvalidValue, MapError, MethodNotAllowed, TransportError,
+                     UnknownItem, error_for_response)
 from .resources import Resource, ResourceCollection
 from .routes import RouteMap, bundled_path, load_map
 
@@ -67,6 +71,11 @@ class Call:
     cleanups: list = field(default_factory=list)  # run when the call ends, whatever happens
     settings: dict = field(default_factory=dict)   # proxies, verify, cert for this origin
 
+    def close(self) -> None:
+        """Run the cleanups (close the files restish opened for an upload)."""
+        for cleanup in self.cleanups:
+            cleanup()
+
 
 class RpcMethod:
     """``api.getUser(username=...)``: a route and verb named in the map's ``names:``."""
@@ -108,14 +117,17 @@ class Client:
         app: Any = None,
         session: requests.Session | None = None,
         expand: bool = True,
+        on_token: Callable[[str], Any] | None = None,
     ) -> None:
         self._settings = dict(url=url, resources=resources, defaults=defaults, auth=auth,
                               headers=headers, timeout=timeout, retries=retries, verify=verify,
-                              app=app, session=session, expand=expand)
+                              app=app, session=session, expand=expand, on_token=on_token)
         self.url = _base_url(url)
         self._map = _choose_map(resources, defaults)
         self._check_rpc_names()
         self.auth = auth
+        self.on_token = on_token  # told of every new token (login, renewal)
+        self._grant: _auth.TokenGrant | None = None  # set by login(): how to renew
         self.headers = CaseInsensitiveDict({"User-Agent": USER_AGENT, **(headers or {})})
         self.timeout = check_timeout(timeout)
         self.retries = retries
@@ -126,6 +138,15 @@ class Client:
         self._environment = transport.EnvironmentCache()
         self._local = threading.local()
         self._root = ResourceCollection(self, self._map.root, "")
+
+    @classmethod
+    def from_openapi(cls, spec: Any, url: str | None = None, **kw: Any) -> "Client":
+        """A client whose map comes from an OpenAPI 3.x / Swagger 2.0 document (path, URL or dict).
+
+        Without ``url`` the base URL comes from the document. Raises MapError.
+        """
+        from . import openapi  # only clients built from OpenAPI pay for it
+        return openapi.client_from_openapi(cls, spec, url, **kw)
 
     # -- navigation ------------------------------------------------------
 
@@ -184,11 +205,10 @@ class Client:
     def _call(self, resource: Resource, method: str, kwargs: dict) -> Any:
         call = self._prepare_call(resource, method, kwargs)
         try:
-            response = self._send(call)
+            response = self._send_handling_auth(call)
             return self._result(call, response)
         finally:
-            for cleanup in call.cleanups:
-                cleanup()
+            call.close()
 
     def _call_rpc(self, route, method: str, kwargs: dict) -> Any:
         resource = self._root
@@ -211,26 +231,40 @@ class Client:
         if not isinstance(qs, Mapping):
             raise InvalidValue(f"{method} {resource.path}: qs= must be a dict, not {type(qs).__name__}")
         query.update(qs)
-        body, content_type, payload = self._body(resource, method, kwargs, options)
-        call = Call(method, resource, requests.PreparedRequest(),
-                    check_timeout(options["timeout"]) if "timeout" in options else self.timeout,
-                    options.get("stream_to"), options.get("progress"))
-        if files:
-            from . import uploads  # only calls with files pay for importing toolbelt
-            body, content_type = uploads.multipart(call, files, payload)
+        body, content_type, payload = self._body(resource, method, kwargs, options, bool(files))
         url = resource.url
         if query:
             url = f"{url}?{payloads.encode_query(query)}"
-        call.settings = self._fill(call.prepared, method, url, body, content_type, options.get("headers"))
+        call = Call(method, resource, requests.PreparedRequest(),
+                    check_timeout(options["timeout"]) if "timeout" in options else self.timeout,
+                    options.get("stream_to"), options.get("progress"))
+        if files or call.stream_to is not None or call.progress is not None:
+            from . import uploads  # only calls that move files pay for importing toolbelt
+            uploads.check_options(call)
+            if files:
+                body, content_type = uploads.multipart(call, files, payload)
+        try:
+            call.settings = self._fill(call.prepared, method, url, body, content_type, options.get("headers"))
+        except BaseException:
+            call.close()  # the upload's files were opened already
+            raise
         return call
 
     def _check_method(self, resource: Resource, method: str) -> None:
         if method not in resource.methods:
             raise MethodNotAllowed(method, resource.path, resource.methods)
 
-    def _body(self, resource: Resource, method: str, kwargs: dict, options: dict) -> tuple:
-        """``(body bytes or None, content type, payload dict)`` for the call."""
+    def _body(self, resource: Resource, method: str, kwargs: dict, options: dict,
+              multipart: bool = False) -> tuple:
+        """``(body bytes or None, content type, payload dict)`` for the call.
+
+        With ``multipart`` (files to upload) the body is left to uploads.multipart,
+        which sends the payload as its ``json_data`` field.
+        """
         if "data" in options:
+            if multipart:
+                raise InvalidValue(f"{method} {resource.path}: data= sends exactly that body, "
+                                   f"so it cannot go with upload_file")
             return (*payloads.raw_body(options["data"], method, resource.path), None)
         if method in payloads.QUERY_VERBS:
             return None, None, None
@@ -238,7 +272,7 @@ class Client:
         expand = options.get("expand", self.expand)
         given = payloads.expand(kwargs, defaults) if expand else kwargs
         payload = payloads.deep_merge(defaults, given) if defaults else dict(given)
-        if not payload:
+        if not payload or multipart:
             return None, None, payload
         return payloads.json_body(payload, method, resource.path), payloads.JSON_TYPE, payload
 
@@ -262,24 +296,68 @@ class Client:
         prepared.url = url
         prepared.prepare_headers({k: v for k, v in merged.items() if v is not None})
         prepared.hooks = default_hooks()
-        prepared._body_position = None  # type: ignore[attr-defined]
+        # An upload's tell(): requests rewinds to it for a 307/308 (None: nothing to rewind).
+        prepared._body_position = body.tell() if hasattr(body, "tell") else None  # type: ignore[attr-defined]
         if session.cookies:
             prepared.prepare_cookies(session.cookies)
         else:
             prepared._cookies = requests.cookies.RequestsCookieJar()  # type: ignore[attr-defined]
         prepared.body = body
         prepared.prepare_content_length(body)
+        if hasattr(body, "read") and "Content-Length" not in prepared.headers:
+            # A stream of unknown size (an upload from a pipe); saying so lets requests
+            # refuse to resend it on a 307/308 instead of sending it empty.
+            prepared.headers["Transfer-Encoding"] = "chunked"
         settings, netrc = self._environment.settings(session, url, self.verify)
         auth = self.auth or session.auth or netrc
         if auth:
-            prepared.prepare_auth(auth, url)
+            _auth.sign(prepared, auth, url)
         return settings
+
+    def _send_handling_auth(self, call: Call) -> requests.Response:
+        """Send; after a 401 that a new token can cure, renew once and send once more."""
+        response = self._send(call)
+        if response.status_code == 401 and _auth.renew(self, call.prepared, response):
+            response.close()
+            response = self._send(call)
+        return response
 
     def _send(self, call: Call) -> requests.Response:
         stream = call.stream_to is not None
-        response = transport.send(self.session, call.prepared, call.settings, call.timeout, stream)
+        response = self._exchange(call.prepared, call.settings, call.timeout, stream)
         self._local.response = response
         return response
+
+    def _exchange(self, prepared: requests.PreparedRequest, settings: dict, timeout: Any,
+                  stream: bool = False) -> requests.Response:
+        """One logged round trip, redirects followed: every request restish sends goes here."""
+        started = time.perf_counter()
+        try:
+            response = transport.send(self.session, prepared, settings, timeout, stream)
+        except TransportError as exc:
+            logs.failed(exc, started)
+            raise
+        logs.answered(prepared, response, started, stream)
+        return response
+
+    def _side_request(self, method: str, url: str, form: Mapping[str, str] | None = None) -> requests.Response:
+        """A request outside the map and without auth (login's token and /info calls)."""
+        headers = {k: v for k, v in self.headers.items() if v is not None}
+        headers["Accept"] = "application/json"
+        prepared = requests.Request(method, url, data=form, headers=headers).prepare()
+        settings, _ = self._environment.settings(self.session, url, self.verify)
+        return self._exchange(prepared, settings, self.timeout)
+
+    def login(self, username: str | None = None, password: str | None = None,
+              token_url: str | None = None) -> str:
+        """OAuth2 password grant: install the token on this client and return it.
+
+        A missing username or password is asked for on a terminal. Without
+        ``token_url``, ``GET /info`` names the OAuth server (``max.oauth_server``).
+        The token goes in the client's kind of auth (``MaxOAuth`` headers unless
+        it holds a ``Bearer``); a later 401 renews it once. Raises ``LoginError``.
+        """
+        return _auth.login(self, username, password, token_url)
 
     def _result(self, call: Call, response: requests.Response) -> Any:
         if response.status_code >= 400:

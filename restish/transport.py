@@ -1,4 +1,5 @@
-"""Sending a prepared request: per-origin environment settings, transport errors.
+"""Sending a prepared request: per-origin environment settings, the retry
+adapters, redirects that keep credentials at home, transport errors.
 
 ``requests.Session.request`` re-reads proxy variables, the CA bundle variables
 and ``~/.netrc`` on every call; that is about a third of its cost. restish
@@ -11,14 +12,15 @@ from __future__ import annotations
 import os
 import re
 import threading
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 import requests
 from requests.utils import get_netrc_auth
 
+from . import retry
 from .errors import TransportError
-from .redact import redact_text
+from .redact import is_secret_name, redact_text
 
 _ENV_NAMES = tuple(
     name for base in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
@@ -55,9 +57,17 @@ class EnvironmentCache:
 
 
 def mount_adapters(session: requests.Session, retries: Any, pool_size: int = 10) -> None:
-    """Mount restish's HTTP(S) adapters: pooled connections, ``pool_size`` per host."""
+    """Mount restish's HTTP(S) adapters: pooled connections, ``pool_size`` per host,
+    and the retry policy of ``retries`` (see :mod:`restish.retry`).
+
+    Only the ``http://`` and ``https://`` prefixes: requests picks the longest
+    matching prefix, so an adapter mounted for one origin (a WSGI app) still wins.
+    Raises ``InvalidValue`` for a bad ``retries``.
+    """
+    max_retries = retry.policy(retries)
     for prefix in ("http://", "https://"):
-        session.mount(prefix, requests.adapters.HTTPAdapter(pool_connections=10, pool_maxsize=pool_size))
+        session.mount(prefix, requests.adapters.HTTPAdapter(
+            pool_connections=10, pool_maxsize=pool_size, max_retries=max_retries))
 
 
 def _origin(url: str) -> str:
@@ -73,14 +83,76 @@ def _environment_fingerprint() -> tuple:
 
 def send(session: requests.Session, prepared: requests.PreparedRequest, settings: dict,
          timeout: Any, stream: bool) -> requests.Response:
-    """``session.send`` with environment settings given, errors converted."""
+    """``session.send`` with environment settings given, redirects followed, errors converted.
+
+    Returns the last response (earlier hops in ``.history``); raises ``TransportError``.
+    """
+    kwargs = dict(timeout=timeout, stream=stream, proxies=settings["proxies"],
+                  verify=settings["verify"], cert=settings["cert"])
     try:
-        return session.send(
-            prepared, timeout=timeout, stream=stream, allow_redirects=True,
-            proxies=settings["proxies"], verify=settings["verify"], cert=settings["cert"],
-        )
+        return _send_handling_redirects(session, prepared, kwargs)
     except requests.RequestException as exc:
         raise TransportError(prepared.method or "?", prepared.url or "?", describe(exc)) from exc
+
+
+# -- redirects ----------------------------------------------------------------
+#
+# requests strips only ``Authorization`` on a redirect to another host, and
+# keeps it from http to https. restish sends each hop itself with
+# ``allow_redirects=False`` and takes the next request requests builds
+# (``response.next``: method, body, cookies, proxies and netrc handled as
+# usual); when that request leaves the original scheme, host and port, every
+# credential is taken off it first. Doing it in the send chain, not in a
+# global patch or a hook, protects a user's own ``session=`` the same way.
+
+
+def _send_handling_redirects(session: requests.Session, prepared: requests.PreparedRequest,
+                             kwargs: dict) -> requests.Response:
+    response = session.send(prepared, allow_redirects=False, **kwargs)
+    if response.next is None:  # not a redirect: the usual case costs nothing more
+        return response
+    origin = origin_of(prepared.url or "")
+    history: list[requests.Response] = []
+    while response.next is not None:
+        if len(history) >= session.max_redirects:
+            raise requests.TooManyRedirects(f"exceeded {session.max_redirects} redirects", response=response)
+        following = response.next
+        note_auth_headers(following, auth_headers(prepared))
+        if origin_of(following.url or "") != origin:
+            drop_credentials(following, prepared, session)
+        history.append(response)
+        response = session.send(following, allow_redirects=False, **kwargs)
+    response.history = history
+    return response
+
+
+def drop_credentials(request: requests.PreparedRequest, original: requests.PreparedRequest,
+                     session: requests.Session) -> None:
+    """Take every credential of ``original``'s origin off ``request``, a hop away from it.
+
+    Dropped: the headers auth set, ``Authorization``, and any header named like
+    a secret (tokens, API keys) — ``Cookie`` included: cookies ignore ports and
+    schemes, so a hop to another port of the same host would get them all.
+    netrc auth for the new host is applied, as requests would.
+    """
+    doomed = auth_headers(original)
+    for name in list(request.headers):
+        lower = name.lower()
+        if lower in doomed or (is_secret_name(name) and lower != "proxy-authorization"):
+            del request.headers[name]
+    netrc = get_netrc_auth(request.url) if session.trust_env else None
+    if netrc:
+        request.prepare_auth(netrc)
+
+
+def note_auth_headers(prepared: requests.PreparedRequest, names: Iterable[str]) -> None:
+    """Note on ``prepared`` which headers carry its auth (see ``auth.sign``)."""
+    prepared._restish_auth_headers = frozenset(n.lower() for n in names)  # type: ignore[attr-defined]
+
+
+def auth_headers(prepared: requests.PreparedRequest) -> frozenset[str]:
+    """The lower-case names of the headers auth set on ``prepared``."""
+    return getattr(prepared, "_restish_auth_headers", frozenset())
 
 
 def describe(exc: BaseException) -> str:

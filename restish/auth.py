@@ -1,0 +1,286 @@
+"""Auth objects, login (OAuth2 password grant) and token renewal.
+
+The auth classes are ``requests.auth.AuthBase`` subclasses, so they work with
+plain requests too; any other ``AuthBase`` works with restish. None of their
+reprs shows a secret.
+
+``Client.login`` runs the password grant and installs the token. The client
+then keeps what it needs to renew the token on a 401: the refresh token when
+the server issued one (the password is forgotten then), else the password. It
+lives in memory only, in a :class:`TokenGrant` whose repr shows neither.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+from urllib.parse import urljoin
+
+import requests
+from requests.auth import AuthBase, HTTPBasicAuth
+from requests.exceptions import UnrewindableBodyError
+from requests.utils import rewind_body
+
+from .errors import LoginError, TransportError, error_for_response
+from .redact import MASK, redact_url
+from .transport import auth_headers, note_auth_headers, origin_of
+
+if TYPE_CHECKING:
+    from .client import Client
+
+__all__ = ["Basic", "Bearer", "Headers", "MaxOAuth", "TokenGrant", "sign", "login", "renew"]
+
+_log = logging.getLogger(__name__)
+
+
+class Basic(HTTPBasicAuth):
+    """HTTP Basic auth: ``Authorization: Basic base64(user:password)``."""
+
+    def __init__(self, user: str, password: str) -> None:
+        super().__init__(user, password)
+
+    def __repr__(self) -> str:
+        return f"<Basic {self.username} password={MASK}>"
+
+
+class Bearer(AuthBase):
+    """``Authorization: Bearer <token>``."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+    def with_token(self, token: str, username: str) -> "Bearer":
+        """The same kind of auth with a new token (used by login and renewal)."""
+        return Bearer(token)
+
+    def __repr__(self) -> str:
+        return f"<Bearer {MASK}>"
+
+
+class Headers(AuthBase):
+    """Fixed headers sent with every request, e.g. ``Headers({'X-Api-Key': key})``."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = dict(headers)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers.update(self._headers)
+        return request
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} " + " ".join(f"{name}={MASK}" for name in self._headers) + ">"
+
+
+class MaxOAuth(Headers):
+    """MAX's OAuth headers: ``X-Oauth-Token``, ``X-Oauth-Username``, ``X-Oauth-Scope``."""
+
+    DEFAULT_SCOPE = "widgetcli"
+
+    def __init__(self, username: str, token: str, scope: str = DEFAULT_SCOPE) -> None:
+        self.username, self.scope = username, scope
+        super().__init__({"X-Oauth-Token": token, "X-Oauth-Username": username, "X-Oauth-Scope": scope})
+
+    def with_token(self, token: str, username: str) -> "MaxOAuth":
+        """The same kind of auth with a new token (used by login and renewal)."""
+        return MaxOAuth(username, token, self.scope)
+
+    def __repr__(self) -> str:
+        return f"<MaxOAuth {self.username} scope={self.scope} token={MASK}>"
+
+
+# -- applying auth to a request -------------------------------------------
+
+
+def sign(prepared: requests.PreparedRequest, auth: Any, url: str) -> None:
+    """Apply ``auth`` to ``prepared`` and note which headers it set or changed.
+
+    The note is what lets any ``AuthBase``, not only restish's, be dropped
+    from a redirect that leaves the origin and masked in logs and curl lines.
+    """
+    before = prepared.headers.copy()
+    prepared.prepare_auth(auth, url)
+    note_auth_headers(prepared, (name for name, value in prepared.headers.items()
+                                 if before.get(name) != value))
+
+
+# -- tokens -----------------------------------------------------------------
+
+
+class TokenGrant:
+    """How a logged-in client gets a new token: the token URL, and a refresh token or the password."""
+
+    def __init__(self, token_url: str, username: str, password: str, scope: str | None) -> None:
+        self.token_url, self.username, self.scope = token_url, username, scope
+        self._password: str | None = password
+        self._refresh_token: str | None = None
+        self.lock = threading.Lock()  # one renewal at a time per client
+
+    def fetch(self, client: "Client", action: str) -> str:
+        """A new access token from the token endpoint. Raises ``LoginError``."""
+        if self._refresh_token:
+            form = {"grant_type": "refresh_token", "refresh_token": self._refresh_token}
+        else:
+            form = {"grant_type": "password", "username": self.username, "password": self._password or ""}
+        if self.scope:
+            form["scope"] = self.scope
+        answer = _token_answer(client, self.token_url, form, f"{action} as {self.username!r}",
+                               self._password)
+        if answer.get("refresh_token"):
+            # A refresh token renews from now on: the password need not stay in memory.
+            self._refresh_token, self._password = str(answer["refresh_token"]), None
+        return answer["access_token"]
+
+    def __repr__(self) -> str:
+        return f"<TokenGrant {self.username} at {redact_url(self.token_url)}>"
+
+
+def _token_answer(client: "Client", url: str, form: dict, what: str, password: str | None) -> dict:
+    """The token endpoint's JSON answer; ``LoginError`` naming the server, never the password."""
+    where = f"{what} at {redact_url(url)}"
+    try:
+        response = client._side_request("POST", url, form)
+    except TransportError as exc:
+        # ``from None``: the chained request would carry the form, password included.
+        raise LoginError(_scrub(f"{where} failed: {exc}", password)) from None
+    if response.status_code >= 400:
+        error = error_for_response(response, "POST")
+        verdict = "refused" if response.status_code < 500 else "failed"
+        raise LoginError(_scrub(f"{where} {verdict}: {error.code} {error.error}: {error.description}",
+                                password)) from None
+    answer = _json_or_none(response)
+    if not isinstance(answer, dict) or not isinstance(answer.get("access_token"), str):
+        kind = response.headers.get("Content-Type") or "no Content-Type"
+        raise LoginError(f"{where} failed: the token endpoint answered {response.status_code} "
+                         f"with {kind}, not a JSON object holding an access_token") from None
+    return answer
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def _scrub(message: str, secret: str | None) -> str:
+    # A server may echo what it was sent; the password never leaves in a message.
+    return message.replace(secret, MASK) if secret else message
+
+
+# -- login ------------------------------------------------------------------
+
+
+def login(client: "Client", username: str | None = None, password: str | None = None,
+          token_url: str | None = None) -> str:
+    """OAuth2 password grant: install the token on ``client`` and return it.
+
+    Raises ``LoginError``: refused, token endpoint not found or broken, or a
+    missing username/password with no terminal to ask for it.
+    """
+    url = token_url or discover_token_url(client)
+    if username is None:
+        username = _ask(input, "Username: ", "username", url)
+    if password is None:
+        import getpass  # only an interactive login needs it
+        password = _ask(getpass.getpass, f"Password for {username}: ", "password", url)
+    grant = TokenGrant(url, username, password, _scope_for(client.auth))
+    token = grant.fetch(client, "login")
+    client._grant = grant
+    _install(client, token, username)
+    return token
+
+
+def discover_token_url(client: "Client") -> str:
+    """The MAX convention: ``GET /info`` names ``max.oauth_server``; the token URL is ``<it>/token``."""
+    info_url = f"{client.url}/info"
+    hint = "; pass token_url= to login()"
+    try:
+        response = client._side_request("GET", info_url)
+    except TransportError as exc:
+        raise LoginError(f"cannot find the token endpoint: {exc}{hint}") from None
+    info = _json_or_none(response) if response.status_code < 400 else None
+    server = None
+    if isinstance(info, dict):
+        nested = info.get("max")
+        server = info.get("max.oauth_server") or (nested.get("oauth_server") if isinstance(nested, dict) else None)
+    if not isinstance(server, str) or not server:
+        raise LoginError(f"cannot find the token endpoint: GET {redact_url(info_url)} -> "
+                         f"{response.status_code}, no max.oauth_server in the answer{hint}")
+    return urljoin(response.url, server).rstrip("/") + "/token"
+
+
+def _ask(prompt: Callable[[str], str], text: str, what: str, url: str) -> str:
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise LoginError(f"login at {redact_url(url)}: no {what} given, "
+                         "and no terminal to ask for it (stdin is not a TTY)")
+    return prompt(text)
+
+
+def _scope_for(auth: Any) -> str | None:
+    """The scope to ask for: the one of the MaxOAuth headers the token will travel in."""
+    if isinstance(auth, MaxOAuth):
+        return auth.scope
+    return None if hasattr(auth, "with_token") else MaxOAuth.DEFAULT_SCOPE
+
+
+def _install(client: "Client", token: str, username: str) -> None:
+    """Put the token in the client's kind of auth (MaxOAuth by default); tell ``on_token``."""
+    with_token = getattr(client.auth, "with_token", None)
+    client.auth = with_token(token, username) if with_token else MaxOAuth(username, token)
+    if client.on_token is not None:
+        client.on_token(token)
+
+
+# -- renewal ----------------------------------------------------------------
+
+
+def renew(client: "Client", prepared: requests.PreparedRequest, response: requests.Response) -> bool:
+    """After a 401: get a new token and sign ``prepared`` again for one more try.
+
+    No token is fetched when the client's current auth would sign the request
+    differently: another thread renewed it meanwhile. Returns False, so that
+    the 401 surfaces, when the client cannot renew (no login), the 401 came
+    from another origin after a redirect, the body cannot be sent again, or
+    the token endpoint refuses (logged at WARNING); no exception escapes.
+    """
+    grant: TokenGrant | None = client._grant
+    if grant is None or origin_of(response.url) != origin_of(prepared.url or "") or not _rewind(prepared):
+        return False
+    with grant.lock:
+        if not _signs_differently(client.auth, prepared):
+            try:
+                token = grant.fetch(client, "token renewal")
+            except LoginError as exc:
+                _log.warning("%s; the 401 stands", exc)
+                return False
+            _install(client, token, grant.username)
+    sign(prepared, client.auth, prepared.url or "")
+    return True
+
+
+def _signs_differently(auth: Any, prepared: requests.PreparedRequest) -> bool:
+    """Would ``auth`` put other credentials on ``prepared`` than it carries now?"""
+    fresh = prepared.copy()
+    sign(fresh, auth, fresh.url or "")
+    names = auth_headers(prepared) | auth_headers(fresh)
+    return any(prepared.headers.get(name) != fresh.headers.get(name) for name in names)
+
+
+def _rewind(prepared: requests.PreparedRequest) -> bool:
+    """Make the body readable again; False when it is a stream that cannot be rewound."""
+    body = prepared.body
+    if body is None or isinstance(body, (bytes, str)):
+        return True
+    if not isinstance(getattr(prepared, "_body_position", None), int):
+        return False
+    try:
+        rewind_body(prepared)
+    except UnrewindableBodyError:  # e.g. an upload from a pipe, already read
+        return False
+    return True

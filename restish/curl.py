@@ -1,0 +1,140 @@
+"""A prepared request as a curl command line, secrets shown as ``***``.
+
+The masking helpers here also serve the ``restish.bodies`` log: whatever a
+human reads about a request goes through :func:`shown_headers` and
+:func:`shown_body`.
+"""
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any, Mapping
+from urllib.parse import parse_qsl, urlencode
+
+import requests
+
+from .redact import MASK, is_secret_name, redact_url
+from .transport import auth_headers
+
+__all__ = ["to_curl", "shown_headers", "shown_body", "secret_values", "scrub"]
+
+_FORM = "application/x-www-form-urlencoded"
+# Headers curl sets by itself from the command line.
+_LEFT_TO_CURL = frozenset({"content-length", "connection", "accept-encoding"})
+
+
+def to_curl(prepared: requests.PreparedRequest) -> str:
+    """A shell-quoted curl command that sends what ``prepared`` would send.
+
+    Header values set by auth, or named like secrets, are shown as ``***``, as
+    are user info and secret query parameters in the URL and secret fields of
+    JSON and form bodies. Streamed and multipart bodies appear as a placeholder.
+    """
+    words = ["curl"]
+    method = prepared.method or "GET"
+    words += ["--head"] if method == "HEAD" else ["-X", method]
+    headers = shown_headers(prepared)
+    if "gzip" in prepared.headers.get("Accept-Encoding", ""):
+        words.append("--compressed")
+    for name, value in headers.items():
+        if name.lower() not in _LEFT_TO_CURL:
+            words += ["-H", f"{name}: {value}"]
+    body = shown_body(prepared.body, prepared.headers)
+    if body is not None:
+        words += ["--data-binary", body]
+    words.append(redact_url(prepared.url or ""))
+    return " ".join(shlex.quote(word) for word in words)
+
+
+def shown_headers(prepared: requests.PreparedRequest) -> dict[str, str]:
+    """The request's headers, with auth-set and secret-named values masked."""
+    return {name: MASK if _masked(prepared, name) else value for name, value in prepared.headers.items()}
+
+
+def shown_body(body: Any, headers: Mapping[str, str], limit: int | None = None) -> str | None:
+    """A body as text for humans: secret JSON and form fields masked, streams and
+    binary data as a placeholder, cut at ``limit`` characters. None when empty."""
+    text = _text(body, headers)
+    if text is None or text.startswith("<"):
+        return text
+    text = _masked_fields(text, headers.get("Content-Type", ""))
+    if limit is not None and len(text) > limit:
+        text = f"{text[:limit]}... ({len(text)} characters)"
+    return text
+
+
+def secret_values(prepared: requests.PreparedRequest) -> frozenset[str]:
+    """The secrets ``prepared`` carries (masked header values, the credentials
+    after an auth scheme such as ``Bearer``, masked body fields), so that an
+    answer echoing them can be scrubbed with :func:`scrub` before it is logged."""
+    found: set[str] = set()
+    for name, value in prepared.headers.items():
+        if _masked(prepared, name):
+            found.update((value, value.split(" ", 1)[-1]))
+    text = _text(prepared.body, prepared.headers)
+    if text is not None and not text.startswith("<"):
+        _masked_fields(text, prepared.headers.get("Content-Type", ""), found)
+    return frozenset(value for value in found if len(value) >= 4)  # shorter would mask noise
+
+
+def scrub(text: str, secrets: frozenset[str]) -> str:
+    """``text`` with every one of ``secrets`` replaced by ``***``."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def _masked(prepared: requests.PreparedRequest, name: str) -> bool:
+    return name.lower() in auth_headers(prepared) or is_secret_name(name)
+
+
+def _text(body: Any, headers: Mapping[str, str]) -> str | None:
+    """The body as text; a ``<...>`` placeholder for streams, multipart and binary data."""
+    if body is None or body == b"" or body == "":
+        return None
+    ctype = headers.get("Content-Type", "")
+    if not isinstance(body, (bytes, str)) or ctype.startswith("multipart/"):
+        return _placeholder(ctype.split(";")[0] or "streamed", headers)
+    try:
+        return body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError:
+        return _placeholder("binary", headers)
+
+
+def _placeholder(kind: str, headers: Mapping[str, str]) -> str:
+    size = headers.get("Content-Length")
+    return f"<{kind} body{f', {size} bytes' if size else ''}, not shown>"
+
+
+def _masked_fields(text: str, ctype: str, found: set[str] | None = None) -> str:
+    """``text`` with the values of secret-named JSON keys or form fields masked
+    (and added to ``found``)."""
+    found = set() if found is None else found
+    if ctype.startswith(_FORM):
+        pairs = parse_qsl(text, keep_blank_values=True)
+        found.update(v for k, v in pairs if is_secret_name(k))
+        if any(is_secret_name(k) for k, _ in pairs):
+            return urlencode([(k, MASK if is_secret_name(k) else v) for k, v in pairs], safe="*")
+        return text
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    masked = _mask_json(data, found)
+    return text if masked == data else json.dumps(masked, ensure_ascii=False)
+
+
+def _mask_json(value: Any, found: set[str]) -> Any:
+    if isinstance(value, dict):
+        masked = {}
+        for key, item in value.items():
+            if is_secret_name(str(key)):
+                if isinstance(item, str):
+                    found.add(item)
+                masked[key] = MASK
+            else:
+                masked[key] = _mask_json(item, found)
+        return masked
+    if isinstance(value, list):
+        return [_mask_json(item, found) for item in value]
+    return value

@@ -1,0 +1,126 @@
+"""The retry policy: which requests are sent again, and how long to wait before each try.
+
+urllib3's ``Retry`` does the counting inside requests' ``HTTPAdapter``, below
+redirects and auth, so a retried request is the very same request. restish's
+subclass keeps urllib3's rules about *what* is safe to retry:
+
+- connection errors before the request left (refused, connect timeout) are
+  retried for every verb, POST and PATCH included: the server never saw it;
+- errors after the request may have reached the server (reset, read timeout),
+  and the statuses 429, 502, 503 and 504, are retried for idempotent verbs only;
+
+and bounds *how long* it waits: each wait at most ``backoff_max`` seconds, all
+waits together at most ``total_wait`` seconds.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from typing import Any, Collection
+
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
+from urllib3.util.retry import Retry as Urllib3Retry
+
+from .errors import InvalidValue
+from .redact import redact_url
+
+__all__ = ["Retry", "IDEMPOTENT", "RETRY_STATUSES", "policy"]
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_log = logging.getLogger(__name__)
+
+
+class Retry(Urllib3Retry):
+    """urllib3's ``Retry`` with restish's defaults and bounded waits.
+
+    - The wait before the n-th retry is ``backoff_factor * 2**(n - 1)`` seconds
+      times a random factor between 0.5 and 1 (jitter, so that many clients
+      do not come back in step), at most ``backoff_max``.
+    - A ``Retry-After`` header (seconds or an HTTP date) replaces the backoff.
+      One that asks for more than ``backoff_max``, or more than is left of
+      ``total_wait``, ends the retries: the answer surfaces at once instead of
+      after a wait shorter than the server asked for. A garbage value is
+      ignored and the backoff applies.
+    - Answers that are still 429/5xx after the last try are returned, so they
+      surface as ``TooManyRequests`` / ``ServiceUnavailable`` with their body.
+    """
+
+    RETRY_AFTER_STATUS_CODES = frozenset({429, 503})
+
+    def __init__(
+        self,
+        total: bool | int | None = 3,
+        *,
+        allowed_methods: Collection[str] | None = IDEMPOTENT,
+        status_forcelist: Collection[int] | None = RETRY_STATUSES,
+        backoff_factor: float = 0.5,
+        backoff_max: float = 30.0,
+        raise_on_status: bool = False,
+        total_wait: float = 60.0,
+        waited: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(total, allowed_methods=allowed_methods, status_forcelist=status_forcelist,
+                         backoff_factor=backoff_factor, backoff_max=backoff_max,
+                         raise_on_status=raise_on_status, **kwargs)
+        self.total_wait = total_wait
+        self.waited = waited  # seconds already spent waiting for this request
+        self.wait = 0.0       # seconds to wait before the next try
+
+    def new(self, **kwargs: Any) -> "Retry":
+        kwargs.setdefault("total_wait", self.total_wait)
+        kwargs.setdefault("waited", self.waited)
+        return super().new(**kwargs)
+
+    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> "Retry":
+        """The next state, or ``MaxRetryError`` when out of tries or out of time."""
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        wait = retry.wait_before_next(response)
+        if wait is None or self.waited + wait > self.total_wait:
+            reason = error or ResponseError(f"no time left to retry within {self.total_wait:g} s")
+            raise MaxRetryError(_pool, url or "", reason) from reason
+        # ``retry`` is a fresh object nobody else holds yet: fill in its wait.
+        retry.wait, retry.waited = wait, self.waited + wait
+        cause = f"{response.status}" if response is not None and not error else type(error).__name__
+        _log.debug("retrying %s %s after %s in %.2f s (retry %d)", method, redact_url(url or ""),
+                   cause, wait, len(retry.history))
+        return retry
+
+    def wait_before_next(self, response: Any = None) -> float | None:
+        """Seconds to wait before the next try; None when ``Retry-After`` asks for too long."""
+        if response is not None and self.respect_retry_after_header:
+            after = self.get_retry_after(response)
+            if after is not None:
+                return after if after <= self.backoff_max else None
+        return self.get_backoff_time()
+
+    def get_backoff_time(self) -> float:
+        exponential = self.backoff_factor * 2 ** max(len(self.history) - 1, 0)
+        jittered = exponential * random.uniform(0.5, 1.0) + random.random() * self.backoff_jitter
+        return min(self.backoff_max, jittered)
+
+    def parse_retry_after(self, retry_after: str) -> float | None:  # type: ignore[override]
+        try:
+            return super().parse_retry_after(retry_after)
+        except (InvalidHeader, ValueError, OverflowError):
+            return None  # garbage: the backoff applies
+
+    def sleep(self, response: Any = None) -> None:
+        if self.wait > 0:
+            time.sleep(self.wait)
+
+
+def policy(retries: Any) -> Urllib3Retry:
+    """The urllib3 ``Retry`` for ``Client(retries=...)``.
+
+    An int n is restish's :class:`Retry` with n tries more (0: no retries); a
+    urllib3 ``Retry`` is used as given. Raises ``InvalidValue`` for anything else.
+    """
+    if isinstance(retries, Urllib3Retry):
+        return retries
+    if isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0:
+        return Retry(retries)
+    raise InvalidValue(f"retries must be a count >= 0 or a urllib3 Retry, not {retries!r}")

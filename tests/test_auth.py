@@ -1,0 +1,323 @@
+"""Auth kinds, login, token renewal, and secrets kept out of everything a human reads."""
+import io
+import logging
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+import requests
+
+import restish
+from restish.auth import Basic, Bearer, Headers, MaxOAuth
+from servers import WSGIServer
+from token_server import TokenApp
+
+PASSWORD = "s3cret-pw"
+
+
+@pytest.fixture
+def tokens():
+    """A fresh token server (see token_server.py): alice / s3cret-pw."""
+    app = TokenApp()
+    with WSGIServer(app) as server:
+        app.url = server.url
+        yield app
+
+
+@pytest.fixture
+def refreshing():
+    """A token server that also issues refresh tokens."""
+    app = TokenApp(refresh=True)
+    with WSGIServer(app) as server:
+        app.url = server.url
+        yield app
+
+
+def client(url, **kw):
+    return restish.Client(url, resources=None, retries=0, **kw)
+
+
+# -- the auth kinds on the wire -----------------------------------------------
+
+
+def test_basic_auth_against_httpbin(httpbin):
+    api = client(httpbin, auth=Basic("bob", "pa55"))
+    assert api["basic-auth"]["bob"]["pa55"].get() == {"authenticated": True, "user": "bob"}
+    wrong = client(httpbin, auth=Basic("bob", "nope"))
+    with pytest.raises(restish.Unauthorized):
+        wrong["basic-auth"]["bob"]["pa55"].get()
+
+
+def test_bearer_against_httpbin(httpbin):
+    assert client(httpbin, auth=Bearer("tok-1")).bearer.get() == {"authenticated": True, "token": "tok-1"}
+    with pytest.raises(restish.Unauthorized):
+        client(httpbin).bearer.get()
+
+
+def test_headers_and_maxoauth_headers_are_sent(httpbin):
+    echo = client(httpbin, auth=Headers({"X-Api-Key": "k1", "X-Tenant": "t"})).anything.get()
+    assert echo["headers"]["X-Api-Key"] == "k1" and echo["headers"]["X-Tenant"] == "t"
+    echo = client(httpbin, auth=MaxOAuth("alice", "tok-2")).anything.get()
+    assert {k: echo["headers"][k] for k in ("X-Oauth-Token", "X-Oauth-Username", "X-Oauth-Scope")} == {
+        "X-Oauth-Token": "tok-2", "X-Oauth-Username": "alice", "X-Oauth-Scope": "widgetcli"}
+
+
+def test_any_requests_authbase_works(httpbin):
+    class Signed(requests.auth.AuthBase):
+        def __call__(self, r):
+            r.headers["X-Signature"] = "sig"
+            return r
+
+    assert client(httpbin, auth=Signed()).anything.get()["headers"]["X-Signature"] == "sig"
+    api = client(httpbin, auth=requests.auth.HTTPBasicAuth("u", "p"))
+    assert api["basic-auth"]["u"]["p"].get()["authenticated"] is True
+
+
+def test_restish_auth_needs_no_import_of_its_own():
+    script = "import restish; print(restish.auth.Bearer('t'), restish.retry.Retry(2).total)"
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert ran.stdout.split() == ["<Bearer", "***>", "2"], ran.stderr
+
+
+# -- login ------------------------------------------------------------------
+
+
+def test_login_installs_maxoauth_and_returns_the_token(tokens):
+    told = []
+    api = client(tokens.url, on_token=told.append)
+    token = api.login("alice", PASSWORD, token_url=tokens.url + "/token")
+    assert token == "access-1-alice" and told == [token]
+    assert isinstance(api.auth, MaxOAuth) and api.auth.username == "alice"
+    assert api.things.get()["user"] == "alice"
+    form = tokens.requests[0][3]
+    assert form == {"grant_type": "password", "username": "alice", "password": PASSWORD, "scope": "widgetcli"}
+
+
+def test_login_discovers_the_token_url_through_info_without_auth(tokens):
+    api = client(tokens.url, auth=Bearer("old-token"))
+    token = api.login("alice", PASSWORD)
+    method, path, headers, _ = tokens.requests[0]
+    assert (method, path) == ("GET", "/info") and "Authorization" not in headers
+    assert tokens.grants() == ["password"]
+    # The client held a Bearer: it keeps that kind, with the new token.
+    assert isinstance(api.auth, Bearer) and api.auth.token == token
+    assert api.things.get()["user"] == "alice"
+
+
+def test_login_without_info_asks_for_token_url(httpbin):
+    with pytest.raises(restish.LoginError, match="token_url="):
+        client(httpbin).login("alice", PASSWORD)
+
+
+def test_refused_login_names_server_and_user_never_the_password(tokens):
+    api = client(tokens.url)
+    with pytest.raises(restish.LoginError) as info:
+        api.login("alice", "wrong-" + PASSWORD)
+    message = str(info.value)
+    assert "'alice'" in message and tokens.url + "/token" in message and "refused" in message
+    assert PASSWORD not in message and info.value.__cause__ is None
+    assert api.auth is None and api._grant is None
+
+
+@pytest.mark.parametrize("mode, words", [("html", "text/html"), ("500", "500")])
+def test_broken_token_endpoint_is_a_clear_login_error(tokens, mode, words):
+    tokens.mode = mode
+    with pytest.raises(restish.LoginError, match=words) as info:
+        client(tokens.url).login("alice", PASSWORD)
+    assert "'alice'" in str(info.value) and PASSWORD not in str(info.value)
+
+
+def test_unreachable_token_endpoint_is_a_login_error(tokens):
+    with pytest.raises(restish.LoginError, match="connection failed"):
+        client(tokens.url).login("alice", PASSWORD, token_url="http://127.0.0.1:9/token")
+
+
+def test_login_without_a_terminal_raises(tokens, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("alice\n"))
+    with pytest.raises(restish.LoginError, match="username.*not a TTY"):
+        client(tokens.url).login()
+    with pytest.raises(restish.LoginError, match="password.*not a TTY"):
+        client(tokens.url).login("alice")
+
+
+def test_login_asks_on_a_terminal(tokens):
+    pexpect = pytest.importorskip("pexpect")
+    script = (f"import restish; api = restish.Client({tokens.url!r}, resources=None); "
+              "print('TOKEN', api.login())")
+    child = pexpect.spawn(sys.executable, ["-c", script], timeout=20, encoding="utf-8")
+    try:
+        child.expect("Username: ")
+        child.sendline("alice")
+        child.expect("Password for alice: ")
+        child.sendline(PASSWORD)
+        child.expect("TOKEN (\\S+)")
+        assert child.match.group(1) == "access-1-alice"
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert PASSWORD not in child.before  # getpass did not echo it
+
+
+def test_login_against_the_demo_api():
+    demo = pytest.importorskip("restish.demo")
+    with WSGIServer(demo.make_app()) as server:
+        api = client(server.url)
+        with pytest.raises(restish.Unauthorized):
+            api.people.get()
+        token = api.login("alice", "demo")
+        assert token and isinstance(api.auth, MaxOAuth)
+        api.people.get()  # the demo accepts the token
+        with pytest.raises(restish.LoginError, match="'alice'"):
+            client(server.url).login("alice", "not-demo")
+
+
+# -- renewal ----------------------------------------------------------------
+
+
+def test_401_renews_with_the_password_grant_and_retries_once(tokens):
+    told = []
+    api = client(tokens.url, on_token=told.append)
+    api.login("alice", PASSWORD)
+    tokens.expire()
+    assert api.things.post(n=1)["body"] == '{"n": 1}'  # the body went again
+    assert tokens.grants() == ["password", "password"]
+    assert told == ["access-1-alice", "access-2-alice"]
+    assert tokens.hits("/things") == 2
+
+
+def test_401_renews_with_the_refresh_token_and_forgets_the_password(refreshing):
+    api = client(refreshing.url)
+    api.login("alice", PASSWORD)
+    assert api._grant._password is None
+    refreshing.expire()
+    assert api.things.get()["user"] == "alice"
+    assert refreshing.grants() == ["password", "refresh_token"]
+    assert PASSWORD not in repr(api._grant) and "refresh-" not in repr(api._grant)
+
+
+def test_failed_refresh_surfaces_the_original_401_without_a_loop(refreshing, caplog):
+    api = client(refreshing.url)
+    api.login("alice", PASSWORD)
+    refreshing.expire()
+    refreshing.revoke_refresh()
+    with caplog.at_level(logging.WARNING, logger="restish"), pytest.raises(restish.Unauthorized) as info:
+        api.things.get()
+    assert info.value.error == "InvalidOAuthCredentials"
+    assert refreshing.grants() == ["password", "refresh_token"]
+    assert refreshing.hits("/things") == 1
+    assert "token renewal as 'alice'" in caplog.text and "refused" in caplog.text
+
+
+def test_a_renewed_upload_is_sent_again_whole(tokens):
+    api = client(tokens.url)
+    api.login("alice", PASSWORD)
+    tokens.expire()
+    body = api.things.post(upload_file=("a.txt", io.BytesIO(b"upload-content" * 1000)), note="n")["body"]
+    assert body.count("upload-content") == 1000 and '"note": "n"' in body
+    assert tokens.grants() == ["password", "password"] and tokens.hits("/things") == 2
+
+
+def test_an_upload_from_a_pipe_is_never_sent_twice(tokens):
+    api = client(tokens.url)
+    api.login("alice", PASSWORD)
+    tokens.expire()
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"piped" * 100)
+    os.close(write_end)
+    with open(read_end, "rb") as pipe, pytest.raises(restish.Unauthorized):
+        api.things.post(upload_file=("p.bin", pipe))
+    assert tokens.hits("/things") == 1 and tokens.grants() == ["password"]
+
+
+def test_no_login_means_no_renewal(tokens):
+    api = client(tokens.url, auth=MaxOAuth("alice", "stale"))
+    with pytest.raises(restish.Unauthorized):
+        api.things.get()
+    assert tokens.hits("/things") == 1 and tokens.grants() == []
+
+
+def test_a_renewed_request_that_fails_again_is_not_retried_again(tokens):
+    api = client(tokens.url)
+    api.login("alice", PASSWORD)
+    tokens.expire()
+    tokens.users["alice"] = "changed"  # the kept password no longer works
+    with pytest.raises(restish.Unauthorized):
+        api.things.get()
+    assert tokens.grants() == ["password", "password"] and tokens.hits("/things") == 1
+
+
+def test_concurrent_401s_renew_once(tokens):
+    api = client(tokens.url)
+    api.login("alice", PASSWORD)
+    tokens.expire()
+    barrier = threading.Barrier(6)
+    results, errors = [], []
+
+    def call():
+        barrier.wait(5)
+        try:
+            results.append(api.things.get()["user"])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert errors == [] and results == ["alice"] * 6
+    assert tokens.grants() == ["password", "password"]
+
+
+# -- secrets ------------------------------------------------------------------
+
+SECRET = "Zq9-very-secret-value"
+AUTHS = {
+    "Basic": lambda: Basic("bob", SECRET),
+    "Bearer": lambda: Bearer(SECRET),
+    "Headers": lambda: Headers({"X-Tenant-Key": SECRET}),
+    "MaxOAuth": lambda: MaxOAuth("bob", SECRET),
+}
+
+
+@pytest.fixture
+def everything_logged(caplog):
+    """Capture restish's logs with bodies on; return a function giving all their text."""
+    bodies = logging.getLogger("restish.bodies")
+    bodies.setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="restish")
+    yield lambda: "\n".join(record.getMessage() for record in caplog.records)
+    bodies.setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize("kind", sorted(AUTHS))
+def test_no_secret_in_reprs_messages_logs_or_curl(kind, fault, everything_logged):
+    auth = AUTHS[kind]()
+    api = client(fault.url, auth=auth)
+    with pytest.raises(restish.Unauthorized) as info:
+        api.status["401"].get()
+    seen = [repr(auth), repr(api), str(info.value), repr(info.value), everything_logged(),
+            restish.to_curl(api.json.prepare("post", a=1))]
+    assert "***" in seen[0] and "***" in seen[-1]
+    sent = fault.requests[-1][2]
+    on_the_wire = [v for k, v in sent.items() if k in ("Authorization", "X-Tenant-Key", "X-Oauth-Token")]
+    assert len(on_the_wire) == 1 and SECRET in on_the_wire[0] or kind == "Basic"
+    for secret in (SECRET, *on_the_wire):
+        assert not [text for text in seen if secret in text]
+
+
+def test_no_password_or_token_in_login_reprs_messages_or_logs(tokens, everything_logged):
+    api = client(tokens.url)
+    token = api.login("alice", PASSWORD)
+    with pytest.raises(restish.LoginError) as info:
+        client(tokens.url).login("alice", PASSWORD + "-wrong")
+    tokens.expire()
+    api.things.get()  # renews: the password goes out once more
+    seen = [repr(api), repr(api.auth), repr(api._grant), str(info.value), everything_logged(),
+            restish.to_curl(api.things.prepare("get"))]
+    assert "grant_type=password" in seen[4]  # the token requests were logged, bodies and all
+    for secret in (PASSWORD, token, api.auth._headers["X-Oauth-Token"]):
+        assert not [text for text in seen if secret in text]
