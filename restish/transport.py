@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.utils import get_netrc_auth
 
 from . import retry
@@ -91,7 +92,8 @@ def send(session: requests.Session, prepared: requests.PreparedRequest, settings
                   verify=settings["verify"], cert=settings["cert"])
     try:
         return _send_handling_redirects(session, prepared, kwargs)
-    except requests.RequestException as exc:
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+        # requests lets a few urllib3 errors through (UnrewindableBodyError on a retry).
         raise TransportError(prepared.method or "?", prepared.url or "?", describe(exc)) from exc
 
 

@@ -198,6 +198,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     """HTTP/1.1 keep-alive handler: every answer carries its length."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small writes would otherwise wait ~40 ms for delayed ACKs
     server: _ThreadingServer
     timeout = 60  # an idle keep-alive connection is dropped after this
 
