@@ -135,6 +135,9 @@ class Client:
         self.expand = expand
         self.session = session if session is not None else requests.Session()
         transport.mount_adapters(self.session, retries)
+        if app is not None:
+            from .wsgi import WSGIAdapter  # only in-process clients pay for it
+            self.session.mount(f"{transport.origin(self.url)}/", WSGIAdapter(app))
         self._environment = transport.EnvironmentCache()
         self._local = threading.local()
         self._root = ResourceCollection(self, self._map.root, "")

@@ -39,7 +39,7 @@ class EnvironmentCache:
 
     def settings(self, session: requests.Session, url: str, verify: Any) -> tuple[dict, Any]:
         """``(send kwargs, netrc auth or None)`` for ``url``'s origin."""
-        key = (_origin(url), verify, session.trust_env, tuple(session.proxies.items()),
+        key = (origin(url), verify, session.trust_env, tuple(session.proxies.items()),
                session.verify, session.cert, _environment_fingerprint() if session.trust_env else None)
         entry = self._entries.get(key)
         if entry is None:
@@ -71,7 +71,7 @@ def mount_adapters(session: requests.Session, retries: Any, pool_size: int = 10)
             pool_connections=10, pool_maxsize=pool_size, max_retries=max_retries))
 
 
-def _origin(url: str) -> str:
+def origin(url: str) -> str:
     # scheme://host:port is all that proxies, no_proxy and netrc depend on.
     end = url.find("/", url.find("//") + 2)
     return url if end < 0 else url[:end]
