@@ -14,13 +14,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import requests
 from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 
-from . import __version__, logs, payloads, transport
+from . import __version__, logs, paging, payloads, transport
 from . import auth as _auth
 from .errors import (DecodeError, InvalidValue, MapError, MethodNotAllowed, TransportError,
                      UnknownItem, error_for_response)
@@ -135,6 +135,8 @@ class Client:
         self.expand = expand
         self.session = session if session is not None else requests.Session()
         transport.mount_adapters(self.session, retries)
+        self._pool_size = transport.POOL_SIZE  # concurrently() grows it, under the lock
+        self._pool_lock = threading.Lock()
         if app is not None:
             from .wsgi import WSGIAdapter  # only in-process clients pay for it
             self.session.mount(f"{transport.origin(self.url)}/", WSGIAdapter(app))
@@ -203,10 +205,31 @@ class Client:
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
+    def concurrently(self, calls: Iterable[Callable[[], Any]], workers: int = 8) -> list:
+        """Run zero-argument callables on ``workers`` threads over the pooled connections.
+
+        Returns their results in order, a failed call's exception object in its
+        place; ``last_response`` stays per thread. Raises InvalidValue for a bad
+        ``workers``. See :func:`restish.paging.concurrently`.
+        """
+        return paging.concurrently(self, calls, workers)
+
+    def _ensure_pool(self, size: int) -> None:
+        """Keep at least ``size`` connections per host, so that no worker waits for one."""
+        with self._pool_lock:
+            if size <= self._pool_size:
+                return
+            old = {prefix: self.session.adapters.get(prefix) for prefix in ("http://", "https://")}
+            transport.mount_adapters(self.session, self.retries, size)
+            self._pool_size = size
+        for adapter in old.values():
+            if adapter is not None:
+                adapter.close()  # idle sockets now; busy ones close when given back
+
     # -- calls -----------------------------------------------------------
 
-    def _call(self, resource: Resource, method: str, kwargs: dict) -> Any:
-        call = self._prepare_call(resource, method, kwargs)
+    def _call(self, resource: Resource, method: str, kwargs: dict, url: str | None = None) -> Any:
+        call = self._prepare_call(resource, method, kwargs, url)
         try:
             response = self._send_handling_auth(call)
             return self._result(call, response)
@@ -225,7 +248,9 @@ class Client:
                 resource = resource._fixed(segment, UnknownItem)
         return self._call(resource, method, kwargs)
 
-    def _prepare_call(self, resource: Resource, method: str, kwargs: dict) -> Call:
+    def _prepare_call(self, resource: Resource, method: str, kwargs: dict,
+                      url: str | None = None) -> Call:
+        """The call to send; ``url``, an exact URL (a next-page link), replaces the resource's."""
         self._check_method(resource, method)
         options = {k: kwargs.pop(k) for k in RESERVED.intersection(kwargs)}
         files = {k: kwargs.pop(k) for k in [k for k in kwargs if k.startswith(UPLOAD_PREFIX)]}
@@ -235,7 +260,7 @@ class Client:
             raise InvalidValue(f"{method} {resource.path}: qs= must be a dict, not {type(qs).__name__}")
         query.update(qs)
         body, content_type, payload = self._body(resource, method, kwargs, options, bool(files))
-        url = resource.url
+        url = url or resource.url
         if query:
             url = f"{url}?{payloads.encode_query(query)}"
         call = Call(method, resource, requests.PreparedRequest(),

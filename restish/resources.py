@@ -7,9 +7,10 @@ and pickle can probe a proxy safely.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote
 
+from . import paging
 from .errors import InvalidValue, UnknownAttribute, UnknownItem
 from .payloads import plain_copy
 from .routes import VERBS, Node, Route
@@ -148,6 +149,14 @@ class Resource:
     def options(self, **kwargs: Any) -> Any:
         """OPTIONS; kwargs become the query string."""
         return self._client._call(self, "OPTIONS", kwargs)
+
+    def iterate(self, **kwargs: Any) -> Iterator[Any]:
+        """The items of every page, fetched lazily, one page at a time (see :mod:`restish.paging`).
+
+        kwargs are those of ``.get()``; ``max_items=`` and ``max_pages=`` bound it.
+        Raises what ``.get()`` raises, once the items of the pages before are yielded.
+        """
+        return paging.iterate(self, kwargs)
 
     def prepare(self, method: str, **kwargs: Any) -> "requests.PreparedRequest":
         """The request ``method`` would send, auth applied, without sending it."""

@@ -57,7 +57,10 @@ class EnvironmentCache:
         return settings, netrc
 
 
-def mount_adapters(session: requests.Session, retries: Any, pool_size: int = 10) -> None:
+POOL_SIZE = 10  # connections kept per host unless asked for more
+
+
+def mount_adapters(session: requests.Session, retries: Any, pool_size: int = POOL_SIZE) -> None:
     """Mount restish's HTTP(S) adapters: pooled connections, ``pool_size`` per host,
     and the retry policy of ``retries`` (see :mod:`restish.retry`).
 

@@ -17,7 +17,6 @@ from restish.auth import Basic
 
 RESTISH = Path(restish.__file__).parent
 HAS_WSGI = (RESTISH / "wsgi.py").exists()
-HAS_PAGING = (RESTISH / "paging.py").exists()
 PASSWORD = "correct horse battery staple"
 INPROCESS_URL = "http://kinto.inprocess/v1"
 _ids = itertools.count()
@@ -111,7 +110,6 @@ def test_listing_with_limit_pages_with_next_page(api, collection):
     assert "_token=" in api.last_response.headers["Next-Page"]
 
 
-@pytest.mark.skipif(not HAS_PAGING, reason="pagination (restish/paging.py) has not landed yet")
 def test_iterate_follows_next_page(api, collection):
     records = api.buckets[collection[0]].collections[collection[1]].records
     for n in range(7):

@@ -1,0 +1,143 @@
+"""A loopback server for the paging and concurrency tests (machinery from servers.py).
+
+Items are made on the fly, ``{"id": i}`` for ``i`` in ``range(total)``, so a
+listing of any length costs the server nothing. Every listing takes
+``total=`` (default 10), ``fail=K`` (page K answers 500) and ``key=`` (hits are
+counted under it as well as under the path).
+
+- ``/link?page=&per_page=``: a bare list, ``Link: <...>; rel="next"`` while more remain;
+  ``next=URL`` sends that as the next link instead (another origin; ``SELF``: itself).
+- ``/header?page=&per_page=&name=``: ``{"data": [...]}``, the next absolute URL in the
+  header ``name`` (default ``Next-Page``).
+- ``/page?page=&per_page=``: ``{"items": [...]}``, no links: the client counts pages.
+- ``/offset?offset=&limit=``: ``{"results": [...]}``.
+- ``/sleep?ms=20``: waits, then answers ``{"slept": ms}``; :meth:`PagingServer.stats`
+  gives the most requests ever in flight at once and the connections accepted.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Dict
+from urllib.parse import parse_qsl, urlencode
+
+from servers import _Handler, _StdlibServer
+
+__all__ = ["PagingServer"]
+
+MAX_SLEEP_MS = 5000  # /sleep never waits longer than this
+BACKLOG = 128         # connections the kernel queues before the server accepts them
+
+
+class _Stats:
+    """Connections accepted and requests in flight, counted under one lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connections = self.in_flight = self.max_in_flight = 0
+
+
+class _PagingHandler(_Handler):
+    def setup(self) -> None:
+        super().setup()
+        stats = self.server.stats
+        with stats.lock:
+            stats.connections += 1
+
+    def dispatch(self) -> None:
+        path, _, query = self.path.partition("?")
+        self.args: Dict[str, str] = dict(parse_qsl(query))
+        name = path.strip("/")
+        keys = (path,) + ((self.args["key"],) if "key" in self.args else ())
+        self.server.record(keys, self.command, self.path, dict(self.headers.items()))
+        handler = getattr(self, f"serve_{name}", None)
+        if handler is None:
+            self.answer(404, {"error": "NotFound", "message": f"no route {path}"})
+        else:
+            handler()
+
+    def int_arg(self, name: str, default: int) -> int:
+        return int(self.args.get(name, default))
+
+    def _slice(self, start: int, count: int) -> list:
+        total = self.int_arg("total", 10)
+        return [{"id": i} for i in range(start, min(start + count, total))]
+
+    def _failing(self, page: int) -> bool:
+        if page == self.int_arg("fail", 0):
+            self.answer(500, {"error": "Boom", "message": f"page {page} fails on purpose"})
+            return True
+        return False
+
+    def _numbered(self) -> tuple:
+        """(page number, its items, the URL of the next page or None)."""
+        page, per_page = self.int_arg("page", 1), self.int_arg("per_page", 3)
+        items = self._slice((page - 1) * per_page, per_page)
+        more = (page * per_page) < self.int_arg("total", 10)
+        following = {**self.args, "page": str(page + 1)}
+        return page, items, f"{self.path.partition('?')[0]}?{urlencode(following)}" if more else None
+
+    def serve_link(self) -> None:
+        page, items, following = self._numbered()
+        if self._failing(page):
+            return
+        if "next" in self.args:
+            following = self.args["next"].replace("SELF", self.path)
+        self.answer(200, items, headers=[("Link", f'<{following}>; rel="next"')] if following else [])
+
+    def serve_header(self) -> None:
+        page, items, following = self._numbered()
+        if self._failing(page):
+            return
+        headers = []
+        if following:
+            host = self.headers.get("Host", f"127.0.0.1:{self.server.server_port}")
+            headers.append((self.args.get("name", "Next-Page"), f"http://{host}{following}"))
+        self.answer(200, {"data": items}, headers=headers)
+
+    def serve_page(self) -> None:
+        page, items, _ = self._numbered()
+        if not self._failing(page):
+            self.answer(200, {"items": items})
+
+    def serve_offset(self) -> None:
+        offset, limit = self.int_arg("offset", 0), self.int_arg("limit", 3)
+        if not self._failing(offset // limit + 1):
+            self.answer(200, {"results": self._slice(offset, limit)})
+
+    def serve_sleep(self) -> None:
+        stats = self.server.stats
+        with stats.lock:
+            stats.in_flight += 1
+            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        try:
+            ms = min(self.int_arg("ms", 20), MAX_SLEEP_MS)
+            self.server.stopping.wait(ms / 1000)
+        finally:
+            with stats.lock:
+                stats.in_flight -= 1
+        self.answer(200, {"slept": ms})
+
+
+class PagingServer(_StdlibServer):
+    """The paging server on 127.0.0.1, a free port; a context manager."""
+
+    handler = _PagingHandler
+
+    def __init__(self) -> None:
+        super().__init__()
+        # No client knows the URL before __init__ returns, so no handler runs without it.
+        self._server.stats = _Stats()
+        # socketserver listens with a backlog of 5: a 6th simultaneous connect would
+        # wait a second for its SYN to be resent. Listening again raises the backlog.
+        self._server.socket.listen(BACKLOG)
+
+    def stats(self) -> Dict[str, int]:
+        """``{"connections", "max_in_flight"}`` since the last :meth:`reset_stats`."""
+        stats = self._server.stats
+        with stats.lock:
+            return {"connections": stats.connections, "max_in_flight": stats.max_in_flight}
+
+    def reset_stats(self) -> None:
+        stats = self._server.stats
+        with stats.lock:
+            stats.connections = stats.max_in_flight = 0
