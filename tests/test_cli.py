@@ -1,0 +1,285 @@
+"""The ``restish`` command, run as a real subprocess against loopback servers."""
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+
+import pytest
+import requests
+
+from restish.cli import main
+from restish.cli.output import ProgressBar, show_result
+from restish.demo.serve import DemoServer
+
+TOKEN = "s3cr3t-t0ken-value"
+
+
+def clean_env(**extra):
+    """os.environ without RESTISH_* variables, plus ``extra``."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("RESTISH_")}, **extra}
+
+
+def restish(*args, env=None, **kw):
+    """``python -m restish ARGS`` with RESTISH_* cleared unless ``env`` sets them."""
+    return subprocess.run([sys.executable, "-m", "restish", *args], capture_output=True,
+                          env=clean_env(**(env or {})), timeout=60, **kw)
+
+
+def out_json(done):
+    assert done.returncode == 0, done.stderr.decode()
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    with DemoServer() as server:
+        yield server.url
+
+
+@pytest.fixture
+def login(demo):
+    """Options that log in as a fresh demo user who exists."""
+    user = f"u{uuid.uuid4().hex[:8]}"
+    options = ["--url", demo, "--login", "--user", f"{user}:demo"]
+    out_json(restish(*options, "POST", f"people/{user}", "displayName=Tester"))
+    return options, user
+
+
+def closed_port_url():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+# -- fast start --------------------------------------------------------------
+
+def test_help_is_fast_path_without_requests_or_yaml():
+    code = ("import sys; from restish.cli import main; rc = main(['--help']); "
+            "print('LOADED', rc, 'requests' in sys.modules, 'yaml' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "METHOD PATH" in done.stdout and "shell" in done.stdout
+    assert done.stdout.strip().endswith("LOADED 0 False False"), done.stdout[-200:]
+
+
+def test_module_and_help_exit_zero():
+    done = restish("--help")
+    assert done.returncode == 0 and b"exit codes" in done.stdout
+
+
+# -- one-shot calls ------------------------------------------------------------
+
+def test_demo_call_with_key_subkey_items(login):
+    options, user = login
+    posted = out_json(restish(*options, "post", f"people/{user}/activities", "object_content=hello"))
+    assert posted["object"] == {"objectType": "note", "content": "hello"}
+    listed = out_json(restish(*options, "GET", f"people/{user}/activities", "--qs", "limit=1"))
+    assert [a["id"] for a in listed] == [posted["id"]]
+
+
+def test_json_items_and_strings(httpbin):
+    sent = out_json(restish("--url", httpbin, "--no-map", "POST", "post", "n:=3",
+                            'obj:={"a": [1, null]}', "flag:=true", "s=3", "url=http://x/?a=b"))
+    assert sent["json"] == {"n": 3, "obj": {"a": [1, None]}, "flag": True, "s": "3", "url": "http://x/?a=b"}
+
+
+def test_qs_repeated_key_sends_a_list(httpbin):
+    echoed = out_json(restish("--url", httpbin, "--no-map", "GET", "get", "--qs", "a=1", "--qs", "a=2",
+                              "--qs", "b=x y", "c=3"))
+    assert echoed["args"] == {"a": ["1", "2"], "b": "x y", "c": "3"}
+
+
+def test_data_literal_and_from_file(httpbin, tmp_path):
+    body = tmp_path / "body.json"
+    body.write_text('[1, "two"]')
+    assert out_json(restish("--url", httpbin, "--no-map", "PUT", "put", "--data", '{"k": 1}'))["json"] == {"k": 1}
+    assert out_json(restish("--url", httpbin, "--no-map", "PUT", "put", "--data", f"@{body}"))["json"] == [1, "two"]
+
+
+def test_raw_writes_the_body_bytes_as_is(httpbin):
+    done = restish("--url", httpbin, "--no-map", "--raw", "GET", "json")
+    assert done.returncode == 0
+    assert done.stdout == requests.get(f"{httpbin}/json", timeout=10).content
+
+
+def test_non_json_text_printed_as_text(httpbin):
+    done = restish("--url", httpbin, "--no-map", "GET", "html")
+    assert done.returncode == 0 and done.stdout.lstrip().startswith(b"<!DOCTYPE html>")
+
+
+def test_env_url_token_and_header(httpbin):
+    echoed = out_json(restish("--no-map", "GET", "headers", "-H", "X-Trace: abc",
+                              env={"RESTISH_URL": httpbin, "RESTISH_TOKEN": TOKEN}))
+    assert echoed["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert echoed["headers"]["X-Trace"] == "abc"
+
+
+def test_user_password_is_basic_auth(httpbin):
+    assert out_json(restish("--url", httpbin, "--no-map", "--user", "ann:pw", "GET", "basic-auth/ann/pw")) == \
+        {"authenticated": True, "user": "ann"}
+
+
+def test_user_without_password_and_no_tty_is_a_usage_error(httpbin):
+    done = restish("--url", httpbin, "--no-map", "GET", "get", env={"RESTISH_USER": "ann"}, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and b"not a terminal" in done.stderr
+
+
+def test_verbose_shows_exchange_with_token_masked(httpbin):
+    done = restish("--url", httpbin, "--no-map", "-v", "--token", TOKEN, "GET", "get")
+    err = done.stderr.decode()
+    assert done.returncode == 0
+    assert f"> GET {httpbin}/get" in err and "< 200 OK" in err and "< Content-Type: application/json" in err
+    assert "> Authorization: ***" in err and TOKEN not in err
+
+
+def test_dry_run_prints_curl_and_sends_nothing(fault):
+    key = f"dry{uuid.uuid4().hex[:8]}"
+    done = restish("--url", fault.url, "--no-map", "--dry-run", "--token", TOKEN, "POST", f"flaky/{key}", "a=1")
+    out = done.stdout.decode()
+    assert done.returncode == 0 and out.startswith("curl -X POST")
+    assert f"{fault.url}/flaky/{key}" in out and "'Authorization: ***'" in out and TOKEN not in out
+    assert fault.hits(key) == 0
+
+
+def test_file_upload_round_trips_bytes(login, tmp_path):
+    options, user = login
+    data = os.urandom(300_000)
+    (tmp_path / "face.png").write_bytes(data)
+    stored = out_json(restish(*options, "POST", f"people/{user}/avatar", "--file", f"file={tmp_path / 'face.png'}"))
+    assert stored["size"] == len(data)
+    fetched = restish(*options, "--raw", "GET", f"people/{user}/avatar")
+    assert fetched.returncode == 0 and fetched.stdout == data
+    assert b"[###" not in fetched.stderr  # stderr is a pipe here: no progress bar
+
+
+def test_upload_progress_bar_and_colour_on_a_terminal(login, tmp_path, monkeypatch):
+    pexpect = pytest.importorskip("pexpect")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    options, user = login
+    (tmp_path / "big.png").write_bytes(os.urandom(2_000_000))
+    child = pexpect.spawn(sys.executable, ["-m", "restish", *options, "POST", f"people/{user}/avatar",
+                                           "--file", f"file={tmp_path / 'big.png'}"],
+                          env=clean_env(), encoding="utf-8", timeout=30)
+    child.expect(r"\] 100% 2\.0/2\.0 MB")
+    child.expect_exact('"size"\x1b[0m: \x1b[36m2000000')  # stdout is a terminal too: coloured
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+# -- exit codes ----------------------------------------------------------------
+
+def test_server_error_exits_1_with_the_message(fault):
+    done = restish("--url", fault.url, "--no-map", "GET", "status/404", "body=gone")
+    assert done.returncode == 1
+    assert done.stderr.decode().strip() == f"restish: GET {fault.url}/status/404?body=gone -> 404 Not Found: gone"
+
+
+def test_transport_error_exits_3():
+    done = restish("--url", closed_port_url(), "GET", "people")
+    assert done.returncode == 3 and b"refused" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_interrupt_exits_130(fault):
+    before = fault.hits("/slow")
+    proc = subprocess.Popen([sys.executable, "-m", "restish", "--url", fault.url, "--no-map",
+                             "GET", "slow", "seconds=20"], stderr=subprocess.PIPE, env=clean_env())
+    try:
+        assert fault.wait_hits("/slow", before + 1, timeout=30)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 130
+        assert b"Traceback" not in proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+BAD_INPUT = {
+    "malformed item": (["GET", "people", "novalue"], "malformed item 'novalue'"),
+    "empty key": (["GET", "people", "=x"], "malformed item"),
+    "invalid := json": (["POST", "people/a", "n:={nope"], "invalid JSON in item 'n'"),
+    "invalid --data": (["POST", "people/a", "--data", "{nope"], "invalid JSON in --data"),
+    "unreadable --data file": (["POST", "people/a", "--data", "@/no/such.json"], "cannot read --data file"),
+    "unreadable --file": (["POST", "people/a/avatar", "--file", "file=/no/such.png"], "no such file"),
+    "malformed --file": (["POST", "people/a/avatar", "--file", "nofield"], "malformed --file"),
+    "malformed --qs": (["GET", "people", "--qs", "novalue"], "malformed --qs"),
+    "malformed -H": (["GET", "people", "-H", "NoColon"], "malformed -H"),
+    "unknown path": (["GET", "peple"], "did you mean 'people'?"),
+    "deeper unknown path": (["GET", "people/a/activites"], "did you mean 'activities'?"),
+    "verb not allowed": (["PATCH", "people/a"], "method not allowed"),
+    "dot segment": (["GET", "people/.."], "'..'"),
+    "unknown method": (["FETCH", "people"], "unknown METHOD 'FETCH'"),
+    "unknown option": (["--bogus", "GET", "people"], "unrecognized arguments: --bogus"),
+    "missing path": (["GET"], "required: PATH"),
+    "bad map": (["--resources", "/no/such.yaml", "GET", "people"], "/no/such.yaml"),
+}
+
+
+@pytest.mark.parametrize("args, expected", BAD_INPUT.values(), ids=list(BAD_INPUT))
+def test_bad_input_is_one_line_and_exit_2(fault, args, expected):
+    paths = ("/people", "/people/a", "/people/a/avatar", "/peple", "/people/a/activites")
+    before = sum(fault.hits(path) for path in paths)
+    done = restish("--url", fault.url, *args)
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert expected in err and err.count("\n") == 1 and "Traceback" not in err
+    assert sum(fault.hits(path) for path in paths) == before  # refused before any I/O
+
+
+def test_missing_url_is_exit_2():
+    done = restish("GET", "people")
+    assert done.returncode == 2
+    assert done.stderr == b"restish: no URL: give --url URL or set RESTISH_URL\n"
+
+
+# -- routes, openapi, output helpers ---------------------------------------------
+
+def test_routes_table_is_aligned():
+    done = restish("routes")
+    lines = done.stdout.decode().splitlines()
+    assert done.returncode == 0 and lines[0].split() == ["ROUTE", "VERBS", "RPC", "NAMES", "DOC"]
+    row = next(line for line in lines if line.startswith("/people/{username} "))
+    assert row.split("  ")[0] == "/people/{username}"
+    assert row.index("GET POST PUT DELETE") == lines[0].index("VERBS")
+    assert row.index("getUser, addUser") == lines[0].index("RPC NAMES")
+    assert all(len(line) == len(line.rstrip()) for line in lines)
+
+
+def test_routes_of_another_map(tmp_path):
+    (tmp_path / "r.yaml").write_text("/things/{id}:\n  methods: [GET, PATCH]\n  doc: A thing.\n"
+                                     "  names: {get: getThing}\n")
+    done = restish("routes", "--resources", str(tmp_path / "r.yaml"))
+    assert done.stdout.decode().splitlines()[1].split() == ["/things/{id}", "GET", "PATCH", "getThing", "A", "thing."]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_json_coloured_only_on_a_terminal(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    plain, terminal = io.StringIO(), _Terminal()
+    for out in (plain, terminal):
+        show_result({"name": "x", "n": 1, "ok": True}, None, False, out)
+    assert json.loads(plain.getvalue()) == {"name": "x", "n": 1, "ok": True}
+    assert "\x1b[" not in plain.getvalue()
+    coloured = terminal.getvalue()
+    assert '\x1b[34;1m"name"\x1b[0m: \x1b[32m"x"\x1b[0m' in coloured and "\x1b[35mtrue\x1b[0m" in coloured
+
+
+def test_progress_bar_ends_at_100_percent():
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    for done in (0, 500_000, 1_000_000):
+        bar(done, 1_000_000)
+    assert stream.getvalue().endswith("] 100% 1.0/1.0 MB\n") and stream.getvalue().startswith("\r[")
+
+
+def test_main_in_process_reports_usage_errors(capsys):
+    assert main(["GET", "people", "bad"]) == 2
+    assert capsys.readouterr().err.startswith("restish: ")
