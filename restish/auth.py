@@ -30,7 +30,7 @@ from .transport import auth_headers, note_auth_headers, origin_of
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["Basic", "Bearer", "Headers", "MaxOAuth", "TokenGrant", "sign", "login", "renew"]
+__all__ = ["Basic", "Bearer", "Headers", "MaxOAuth", "TokenGrant", "credentials", "sign", "login", "renew"]
 
 _log = logging.getLogger(__name__)
 
@@ -92,6 +92,22 @@ class MaxOAuth(Headers):
 
     def __repr__(self) -> str:
         return f"<MaxOAuth {self.username} scope={self.scope} token={MASK}>"
+
+
+def credentials(user: str | None, token: str | None,
+                ask_password: Callable[[str], str]) -> AuthBase | None:
+    """The auth the restish command and ``RESTISH_*`` settings build from a user and a token.
+
+    A token alone is a Bearer token; a token and a user are MAX OAuth headers;
+    ``user`` as ``name:password`` is Basic auth, and a bare name gets its
+    password from ``ask_password(name)``. Neither given: None.
+    """
+    if not (token or user):
+        return None
+    name, sep, password = (user or "").partition(":")
+    if token:
+        return MaxOAuth(name, token) if name else Bearer(token)
+    return Basic(name, password if sep else ask_password(name))
 
 
 # -- applying auth to a request -------------------------------------------

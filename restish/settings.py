@@ -10,9 +10,13 @@
     restish.retries = 3
     restish.verify = true                         # false, or a CA bundle path
     restish.headers = X-Client: portal            # "Name: value" lines, or a JSON object
+    restish.token = TOKEN                         # instead of auth, as the restish command reads them:
+    restish.user = USER                           # token alone Bearer, token+user MAX OAuth, USER:PASSWORD Basic
 
 Keys are matched after the prefix case-insensitively, so ``from_settings(os.environ,
-'RESTISH_')`` reads ``RESTISH_URL``. A bad value raises InvalidValue or MapError
+'RESTISH_')`` reads ``RESTISH_URL``, and the environment the restish command
+uses (``RESTISH_URL``, ``RESTISH_TOKEN``, ``RESTISH_USER``, ``RESTISH_SHELL``)
+builds the same client. A bad value raises InvalidValue or MapError
 naming its key; the values of ``auth``, ``headers`` and ``url`` are never shown.
 """
 from __future__ import annotations
@@ -28,7 +32,9 @@ from .errors import InvalidValue, MapError
 
 __all__ = ["from_settings", "KEYS"]
 
-KEYS = ("url", "resources", "defaults", "auth", "timeout", "retries", "verify", "headers")
+KEYS = ("url", "resources", "defaults", "auth", "timeout", "retries", "verify", "headers", "token", "user")
+_CREDENTIALS = ("token", "user")
+_COMMAND_ONLY = frozenset({"shell"})  # the restish command's own preference; no Client option
 _TRUE = frozenset({"true", "yes", "on", "y", "t", "1"})
 _FALSE = frozenset({"false", "no", "off", "n", "f", "0"})
 
@@ -47,7 +53,9 @@ def from_settings(settings: Mapping[str, Any], prefix: str = "restish.", *,
     given = reader.select(settings)
     if not str(given.get("url") or "").strip() and "url" not in overrides:
         raise InvalidValue(f"setting {prefix}url is required")
-    kwargs = {name: getattr(reader, name)(value) for name, value in given.items()}
+    kwargs = {name: getattr(reader, name)(value) for name, value in given.items() if name not in _CREDENTIALS}
+    if any(name in given for name in _CREDENTIALS):
+        kwargs["auth"] = reader.credentials(given)
     kwargs.update(overrides)
     try:
         return Client(**kwargs)
@@ -74,6 +82,8 @@ class _Reader:
             if not isinstance(key, str) or not key.startswith(self.prefix) or value is None:
                 continue
             name = key[len(self.prefix):].lower()
+            if name in _COMMAND_ONLY:
+                continue
             if name not in KEYS:
                 known = ", ".join(self.key(k) for k in KEYS)
                 raise InvalidValue(f"unknown setting {key!r} (known: {known})")
@@ -153,6 +163,20 @@ class _Reader:
         if builder is not None:
             return builder(rest, self.key("auth"))
         return self._dotted_auth(text)
+
+    def credentials(self, given: Mapping[str, Any]) -> Any:
+        """``token`` and ``user`` as the restish command reads them; never with ``auth``."""
+        if "auth" in given:
+            raise InvalidValue(f"settings {self.key('auth')} and {self.key('token')}/{self.key('user')} "
+                               f"both set: give one way to authenticate")
+        user, token = (str(given.get(name) or "").strip() for name in ("user", "token"))
+
+        def no_password(name: str) -> str:
+            raise InvalidValue(f"setting {self.key('user')} has no password: give USER:PASSWORD, "
+                               f"or {self.key('token')} too")
+
+        from .auth import credentials  # late: only clients configured with it pay for importing auth
+        return credentials(user, token, no_password)
 
     def _dotted_auth(self, name: str) -> Any:
         try:

@@ -55,6 +55,16 @@ def test_environment_style_prefix_and_overrides(httpbin, map_file):
     assert api.anything["y"].post(a=1)["json"] == {"a": 1}
 
 
+@pytest.mark.parametrize("env, header, expected", [
+    ({"RESTISH_TOKEN": "t0k"}, "Authorization", "Bearer t0k"),
+    ({"RESTISH_TOKEN": "t0k", "RESTISH_USER": "ann"}, "X-Oauth-Token", "t0k"),
+    ({"RESTISH_USER": "ann:pa:ss"}, "Authorization", requests.auth._basic_auth_str("ann", "pa:ss")),
+])
+def test_the_restish_command_environment_builds_the_same_client(httpbin, map_file, env, header, expected):
+    env = {"RESTISH_URL": httpbin, "RESTISH_RESOURCES": map_file, "RESTISH_SHELL": "python", **env}
+    assert from_settings(env, "RESTISH_").anything["x"].get()["headers"][header] == expected
+
+
 def test_empty_resources_is_permissive_absent_is_bundled(httpbin):
     api = from_settings({"restish.url": httpbin, "restish.resources": ""})
     assert api.routes.permissive
@@ -76,6 +86,9 @@ def test_empty_resources_is_permissive_absent_is_bundled(httpbin):
     ({"restish.auth": "Bearer hunter2"}, "setting restish.auth: expected bearer:TOKEN, basic:USER:PASSWORD"),
     ({"restish.auth": "basic:hunter2"}, "setting restish.auth: expected basic:USER:PASSWORD"),
     ({"restish.auth": "bearer:"}, "setting restish.auth: expected bearer:TOKEN"),
+    ({"restish.user": "hunter2"}, "setting restish.user has no password: give USER:PASSWORD"),
+    ({"restish.auth": "bearer:hunter2", "restish.token": "hunter2"},
+     "settings restish.auth and restish.token/restish.user both set"),
 ])
 def test_bad_settings_name_the_key_never_the_secret(settings, message):
     settings = {"restish.url": "http://h", "restish.resources": "", **settings}

@@ -147,17 +147,11 @@ def _auth(args: argparse.Namespace) -> Any:
     A token alone is a Bearer token; a token and a user are MAX OAuth headers;
     a user alone is Basic auth, its password asked on a terminal when not given.
     """
-    token = args.token or os.environ.get("RESTISH_TOKEN")
-    user = args.user or os.environ.get("RESTISH_USER")
-    if args.login or not (token or user):
+    if args.login:
         return None
-    from .. import auth
-    name, sep, password = (user or "").partition(":")
-    if token:
-        return auth.MaxOAuth(name, token) if name else auth.Bearer(token)
-    if not sep:
-        password = _ask_password(name)
-    return auth.Basic(name, password)
+    from ..auth import credentials
+    return credentials(args.user or os.environ.get("RESTISH_USER"),
+                       args.token or os.environ.get("RESTISH_TOKEN"), _ask_password)
 
 
 def _ask_password(name: str) -> str:

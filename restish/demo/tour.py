@@ -47,7 +47,7 @@ def run_tour(url: str, out: TextIO) -> int:
             out.write(f"tour failed: {type(exc).__name__}: {exc}\n")
             return 1
         out.write(_show(result) + "\n\n")
-    out.write(f"Tour done. Explore it yourself: restish shell {url}\n")
+    out.write("Tour done. To explore: run `restish demo`, then `restish shell` on the URL it prints.\n")
     return 0
 
 
