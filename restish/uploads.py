@@ -204,6 +204,9 @@ def _source(value: Any, field: str, where: str, opened: contextlib.ExitStack) ->
         if len(value) not in (2, 3) or not isinstance(value[0], str):
             raise InvalidValue(f"{where} a tuple must be (filename, file) or (filename, file, content_type)")
         filename, value, content_type = value if len(value) == 3 else (*value, None)
+        if content_type is not None and not isinstance(content_type, str):
+            raise InvalidValue(f"{where} a tuple's content type must be a str such as 'image/png', "
+                               f"not {type(content_type).__name__}")
     if isinstance(value, (str, os.PathLike)):
         path = os.fspath(value)
         file = opened.enter_context(_open_for_upload(path, where))

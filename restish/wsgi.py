@@ -4,18 +4,30 @@
 origin. The environ is the one a real WSGI server mounted at the root would
 build (PEP 3333), so ``Client("http://kinto.local/v1", app=kinto)`` reaches
 Kinto's ``/v1`` routes. Request and response bodies are streamed, never joined.
+
+The adapter plays the server's part of PEP 3333: it checks what the app hands
+back (status, headers, bytes), sends the headers with the first body bytes, and
+re-raises a late ``start_response(..., exc_info)``. The response body goes out
+as a ``urllib3.HTTPResponse``, as HTTPAdapter's does, so a gzipped body is
+decoded the same way in-process and over a socket.
 """
 from __future__ import annotations
 
+import collections
+import contextlib
 import io
+import re
 import sys
 from email.message import Message
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
+from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
+from urllib3 import HTTPResponse
+from urllib3._collections import HTTPHeaderDict  # top-level only from urllib3 2.0
 
 from .errors import TransportError
 from .redact import redact_text
@@ -23,6 +35,9 @@ from .redact import redact_text
 __all__ = ["WSGIAdapter", "build_environ"]
 
 _NO_HTTP_PREFIX = {"CONTENT_TYPE", "CONTENT_LENGTH"}
+_STATUS = re.compile(r"[0-9]{3}( |$)")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_BODILESS = {204, 304}  # and 1xx, and any answer to HEAD: http.client reads no body for them
 
 
 class WSGIAdapter(BaseAdapter):
@@ -35,12 +50,15 @@ class WSGIAdapter(BaseAdapter):
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
-        environ = build_environ(request)
+        """The app's response; raises TransportError when the app raises or breaks PEP 3333."""
+        exchange = _Exchange(self.app, build_environ(request))
         try:
-            status, headers, body = _start(self.app, environ)
+            exchange.start()
+            response = self._response(request, exchange)
         except Exception as exc:
+            with contextlib.suppress(Exception):  # the first failure is the one to report
+                exchange.close()
             raise _app_error(request, exc) from exc
-        response = _response(request, status, headers, _Body(body, request))
         if not stream:
             response.content  # read it now, as requests does; errors surface here
         return response
@@ -48,12 +66,39 @@ class WSGIAdapter(BaseAdapter):
     def close(self) -> None:
         """Nothing to release: there are no connections."""
 
+    def _response(self, request: requests.PreparedRequest, exchange: "_Exchange") -> requests.Response:
+        """A requests Response over the started exchange, built as HTTPAdapter.build_response does."""
+        code, _, reason = exchange.status.partition(" ")
+        status = int(code)
+        headers = HTTPHeaderDict()
+        message = Message()  # what cookie extraction reads, as from http.client
+        for name, value in exchange.headers:
+            headers.add(name, value)
+            message[name] = value
+        if request.method == "HEAD" or status in _BODILESS or status < 200:
+            exchange.close()  # a server sends no body here, whatever the app yields
+        raw = HTTPResponse(
+            body=_Body(exchange, request), headers=headers, status=status, reason=reason,
+            preload_content=False, decode_content=True, original_response=_Original(message),
+            request_method=request.method, request_url=request.url,
+        )
+        response = requests.Response()
+        response.status_code, response.reason = raw.status, reason
+        response.headers = CaseInsensitiveDict(raw.headers)
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.raw = raw
+        response.url = request.url or ""
+        response.request = request
+        response.connection = self  # type: ignore[assignment]  # auth handlers resend through it
+        extract_cookies_to_jar(response.cookies, request, raw)
+        return response
+
 
 def build_environ(request: requests.PreparedRequest) -> dict:
     """The PEP 3333 environ for ``request``, as a server at the root would build it."""
     url = urlsplit(request.url or "")
     scheme = url.scheme or "http"
-    port = url.port or (443 if scheme == "https" else 80)
+    port = url.port or _DEFAULT_PORTS.get(scheme, 80)
     target = url.path or "/"
     environ = {
         "REQUEST_METHOD": request.method or "GET",
@@ -66,7 +111,7 @@ def build_environ(request: requests.PreparedRequest) -> dict:
         "SERVER_PORT": str(port),
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": url.netloc,
+        "HTTP_HOST": _host_header(url.hostname or "localhost", url.port, scheme),
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scheme,
         "wsgi.input": _Input(request.body),
@@ -79,70 +124,133 @@ def build_environ(request: requests.PreparedRequest) -> dict:
         key = name.upper().replace("-", "_")
         key = key if key in _NO_HTTP_PREFIX else f"HTTP_{key}"
         environ[key] = f"{environ[key]},{value}" if key in environ and key != "HTTP_HOST" else value
+    if "CONTENT_LENGTH" not in environ:
+        # A chunked body (a pipe upload) has no length: say that wsgi.input ends at
+        # the body's end, as gunicorn and waitress do, or a PEP 3333 app reads nothing.
+        environ["wsgi.input_terminated"] = True
     return environ
 
 
-def _start(app: Callable, environ: dict) -> tuple[str, list, Iterator[bytes]]:
-    """Call the app until it has started the response; the body is left unread."""
-    started: list = []
-    written: list[bytes] = []
-
-    def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
-        if exc_info and started and written:
-            raise exc_info[1].with_traceback(exc_info[2])
-        started[:] = [status, headers]
-        return written.append  # the legacy write() callable
-
-    result = app(environ, start_response)
-    chunks = iter(result)
-    first: list[bytes] = []
-    try:
-        while not started:  # a generator app may call start_response on its first step
-            first.append(next(chunks))
-    except StopIteration:
-        pass
-    if not started:
-        _close(result)
-        raise RuntimeError("the app returned without calling start_response")
-    return started[0], started[1], _chain(written, first, chunks, result)
+def _host_header(hostname: str, port: int | None, scheme: str) -> str:
+    """``Host`` as a client sends it: no user info, brackets around IPv6, the port if not the default."""
+    host = f"[{hostname}]" if ":" in hostname else hostname
+    return host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
 
 
-def _chain(written: list, first: list, chunks: Iterator[bytes], result: Iterable) -> Iterator[bytes]:
-    try:
-        yield from written
-        yield from first
-        yield from chunks
-    finally:
-        _close(result)
+class _BrokenApp(Exception):
+    """The app broke PEP 3333 (a bad status, headers or body chunk; no start_response)."""
 
 
-def _close(result: Any) -> None:
-    close = getattr(result, "close", None)
-    if close is not None:
-        close()  # PEP 3333: the server must call close() when done
+class _Exchange:
+    """The server's side of one app call: ``start_response``, ``write()`` and the body iterable.
+
+    Body bytes are queued in the order the app produces them, whether written or
+    yielded. The headers count as sent once the first body bytes exist (or the
+    body has ended): after that, ``start_response(..., exc_info)`` re-raises.
+    """
+
+    def __init__(self, app: Callable, environ: dict) -> None:
+        self.app, self.environ = app, environ
+        self.status: str = ""
+        self.headers: list[tuple[str, str]] = []
+        self.headers_sent = False
+        self._pending: collections.deque[bytes] = collections.deque()
+        self._result: Any = None
+        self._chunks: Any = None
+        self._done = self._closed = False
+
+    def start(self) -> None:
+        """Call the app and run it up to its first body bytes, when a server sends the headers.
+
+        Raises what the app raises, or _BrokenApp.
+        """
+        self._result = self.app(self.environ, self.start_response)
+        try:
+            self._chunks = iter(self._result)
+        except TypeError:
+            raise _BrokenApp(f"the app returned {type(self._result).__name__}, not an iterable of bytes") from None
+        while not self.headers_sent and self._pull():
+            pass
+        if not self.status:
+            raise _BrokenApp("the app returned without calling start_response")
+        self.headers_sent = True
+
+    def start_response(self, status: Any, headers: Any, exc_info: Any = None) -> Callable[[bytes], None]:
+        """PEP 3333's start_response; returns the legacy write() callable."""
+        if exc_info:
+            try:
+                if self.headers_sent:  # too late to change the answer: the app's error ends it
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None  # no reference cycle through the traceback
+        elif self.status:
+            raise _BrokenApp("start_response was called a second time without exc_info")
+        self.status, self.headers = _checked_status(status), _checked_headers(headers)
+        return self._write
+
+    def _write(self, data: Any) -> None:
+        if not self.status:
+            raise _BrokenApp("write() was called before start_response")
+        self._queue(data, "wrote")
+
+    def _queue(self, data: Any, verb: str) -> None:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise _BrokenApp(f"the app {verb} {type(data).__name__} body data, not bytes")
+        if data:
+            self._pending.append(bytes(data))
+            self.headers_sent = True
+
+    def _pull(self) -> bool:
+        """Take the app's next body chunk into the queue; False when the body has ended."""
+        if self._done:
+            return False
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            self._done = True
+            return False
+        if chunk and not self.status:
+            raise _BrokenApp("the app yielded body bytes before calling start_response")
+        self._queue(chunk, "yielded")
+        return True
+
+    def next_chunk(self) -> bytes:
+        """The next body bytes; b"" at the end. Raises what the app raises, or _BrokenApp."""
+        while not self._pending:
+            if self._closed or not self._pull():
+                return b""
+        return self._pending.popleft()
+
+    def close(self) -> None:
+        """Call the result's close() once, as PEP 3333 asks of a server, read to the end or not."""
+        if self._closed:
+            return
+        self._closed, self._done = True, True
+        self._pending.clear()
+        close = getattr(self._result, "close", None)
+        if close is not None:
+            close()
 
 
-def _response(request: requests.PreparedRequest, status: str, headers: list, body: "_Body") -> requests.Response:
-    response = requests.Response()
-    code, _, reason = status.partition(" ")
-    response.status_code = int(code)
-    response.reason = reason
-    response.headers = CaseInsensitiveDict()
-    message = Message()  # what cookie extraction reads, as from http.client
-    for name, value in headers:
-        response.headers[name] = f"{response.headers[name]}, {value}" if name in response.headers else value
-        message[name] = value
-    body._original_response = _Original(message)  # type: ignore[attr-defined]
-    response.raw = body
-    response.url = request.url or ""
-    response.request = request
-    response.encoding = requests.utils.get_encoding_from_headers(response.headers)
-    response.connection = None  # type: ignore[assignment]
-    return response
+def _checked_status(status: Any) -> str:
+    if not isinstance(status, str):
+        raise _BrokenApp(f"the status must be a str such as '200 OK', not {type(status).__name__} {status!r}")
+    if not _STATUS.match(status):
+        raise _BrokenApp(f"the status {status[:40]!r} is not a three-digit code and a reason, like '200 OK'")
+    return status
+
+
+def _checked_headers(headers: Any) -> list[tuple[str, str]]:
+    if not isinstance(headers, (list, tuple)):
+        raise _BrokenApp(f"the headers must be a list of (name, value) tuples, not {type(headers).__name__}")
+    for header in headers:
+        if not (isinstance(header, tuple) and len(header) == 2 and all(isinstance(s, str) for s in header)):
+            raise _BrokenApp(f"a header must be a (str, str) tuple, not {redact_text(repr(header))[:80]}")
+    return list(headers)
 
 
 class _Original:
-    """Stands in for http.client's response where requests looks for cookies."""
+    """Stands in for http.client's response where requests and urllib3 look for it."""
 
     def __init__(self, msg: Message) -> None:
         self.msg = msg
@@ -150,42 +258,62 @@ class _Original:
     def isclosed(self) -> bool:
         return True
 
+    def close(self) -> None:
+        """urllib3 closes it after a failed read; the exchange is closed by _Body."""
+
 
 class _Body(io.RawIOBase):
-    """The app's body iterable as a readable stream (``response.raw``)."""
+    """The app's body as the stream urllib3 reads: no more than its Content-Length, like http.client."""
 
-    def __init__(self, chunks: Iterator[bytes], request: requests.PreparedRequest) -> None:
-        self._chunks, self._request, self._pending = chunks, request, b""
+    def __init__(self, exchange: _Exchange, request: requests.PreparedRequest) -> None:
+        self._exchange, self._request, self._pending = exchange, request, b""
+        self._left = _content_length(exchange.headers)
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> bytes:
-        while not self._pending:
+        """Up to ``size`` bytes; raises TransportError when the app fails mid-body."""
+        if self._left == 0 or self.closed:
+            return b""
+        if not self._pending:
             try:
-                self._pending = next(self._chunks)
-            except StopIteration:
-                return b""
+                self._pending = self._exchange.next_chunk()
             except Exception as exc:
+                with contextlib.suppress(Exception):  # the first failure is the one to report
+                    self.close()
                 raise _app_error(self._request, exc) from exc
         if size is None or size < 0:
             size = len(self._pending)
+        if self._left is not None:
+            size = min(size, self._left)
+            self._left -= min(size, len(self._pending))
         data, self._pending = self._pending[:size], self._pending[size:]
-        return bytes(data)
+        return data
 
     def close(self) -> None:
-        if not self.closed:
-            close = getattr(self._chunks, "close", None)
-            if close is not None:
-                close()
-        super().close()
+        """Close the app's result (once); TransportError if its close() raises."""
+        try:
+            self._exchange.close()
+        except Exception as exc:
+            raise _app_error(self._request, exc) from exc
+        finally:
+            super().close()
 
-    def release_conn(self) -> None:
-        """requests calls this after reading; there is no connection to give back."""
+
+def _content_length(headers: list[tuple[str, str]]) -> int | None:
+    values = {value.strip() for name, value in headers if name.lower() == "content-length"}
+    if len(values) == 1 and (value := values.pop()).isdigit():
+        return int(value)
+    return None
 
 
 class _Input(io.RawIOBase):
-    """``wsgi.input`` over a request body: bytes, a file-like object or an iterable."""
+    """``wsgi.input`` over a request body: bytes, a file-like object or an iterable.
+
+    ``read()`` returns b"" only at the body's end (never for an empty chunk of an
+    iterable body), so an app may read to EOF when ``wsgi.input_terminated`` is set.
+    """
 
     def __init__(self, body: Any) -> None:
         if body is None:
@@ -225,13 +353,22 @@ class _Input(io.RawIOBase):
         return line
 
     def _next_chunk(self, size: int) -> bytes:
+        """The source's next bytes; b"" only when it has ended."""
         if self._source is not None:
-            chunk = self._source.read(size)
-        else:
-            chunk = next(self._chunks, b"")  # type: ignore[arg-type]
-        return chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk or b"")
+            return _as_bytes(self._source.read(size))
+        for chunk in self._chunks:  # type: ignore[union-attr]
+            if chunk:  # an empty chunk of a generator is not its end
+                return _as_bytes(chunk)
+        return b""
+
+
+def _as_bytes(chunk: Any) -> bytes:
+    return chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk or b"")
 
 
 def _app_error(request: requests.PreparedRequest, exc: Exception) -> TransportError:
-    cause = f"WSGI app raised {type(exc).__name__}: {redact_text(str(exc))}"
+    if isinstance(exc, _BrokenApp):
+        cause = f"WSGI app broke PEP 3333: {redact_text(str(exc))}"
+    else:
+        cause = f"WSGI app raised {type(exc).__name__}: {redact_text(str(exc))}"
     return TransportError(request.method or "?", request.url or "?", cause)

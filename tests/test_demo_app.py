@@ -7,6 +7,7 @@ violation fails the test), served by a threaded wsgiref server on
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import socketserver
@@ -489,6 +490,35 @@ def test_oversized_avatar_is_400(size):
                                        "ValidationError")
         assert "too large" in description
         assert served.call("GET", "/people/alice").status_code == 200  # the server carries on
+
+
+def test_chunked_body_is_411_on_a_server_that_does_not_decode_it(alice):
+    """wsgiref hands the app the raw chunked stream, with no length and no wsgi.input_terminated."""
+    def body():
+        yield b'{"displayName": '
+        yield b'"Chunked"}'
+
+    response = alice.call("PUT", "/people/alice", data=body(), headers={"Content-Type": "application/json"})
+    assert "send a Content-Length" in assert_max_error(response, 411, "LengthRequired")
+    assert alice.call("GET", "/people/alice").json()["displayName"] == "Alice"  # the server carries on
+
+
+def test_body_of_unknown_length_is_read_to_its_end_when_the_server_marks_it():
+    """As gunicorn and waitress do for a chunked body: no CONTENT_LENGTH, wsgi.input_terminated set."""
+    app, answers = make_app(), []
+    token_form = b"grant_type=password&username=alice&password=demo"
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/token", "SCRIPT_NAME": "", "QUERY_STRING": "",
+               "SERVER_NAME": "demo.local", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+               "CONTENT_TYPE": "application/x-www-form-urlencoded", "HTTP_TRANSFER_ENCODING": "chunked",
+               "wsgi.input": io.BytesIO(token_form), "wsgi.input_terminated": True, "wsgi.errors": io.StringIO(),
+               "wsgi.url_scheme": "http", "wsgi.version": (1, 0), "wsgi.multithread": False,
+               "wsgi.multiprocess": False, "wsgi.run_once": False}
+    result = validator(app)(environ, lambda status, headers, exc_info=None: answers.append(status))
+    try:
+        body = b"".join(result)
+    finally:
+        result.close()
+    assert answers == ["200 OK"] and b"access_token" in body
 
 
 def test_avatar_upload_needs_the_file_field(alice):

@@ -216,6 +216,9 @@ def test_data_and_payload_types_are_checked_before_io(fault, tmp_path):
     (lambda tmp: b"raw bytes", r"upload_file= expects a binary file, a path .* not bytes"),
     (lambda tmp: ("name",), r"upload_file= a tuple must be \(filename, file\)"),
     (lambda tmp: (None, io.BytesIO()), r"upload_file= a tuple must be \(filename, file\)"),
+    (lambda tmp: ("a.png", io.BytesIO(b"x"), 5), r"upload_file= a tuple's content type must be a str .* not int"),
+    (lambda tmp: ("a.png", io.BytesIO(b"x"), b"image/png"),
+     r"upload_file= a tuple's content type must be a str .* not bytes"),
 ])
 def test_bad_upload_values(fault, tmp_path, make_value, message):
     client = restish.Client(fault.url, resources=None)

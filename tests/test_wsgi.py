@@ -2,12 +2,16 @@
 import hashlib
 import io
 import json
+import os
+import sys
 import wsgiref.validate
+import zlib
 
 import pytest
 
 import restish
 from restish.demo import make_app
+from servers import WSGIServer
 
 
 def echo_app(environ, start_response):
@@ -38,7 +42,7 @@ def test_environ_is_what_a_server_at_the_root_builds(echo):
     assert seen["wsgi.url_scheme"] == "http"
 
 
-def test_request_bodies_stream_in(echo, tmp_path):
+def test_request_bodies_arrive_whole(echo, tmp_path):
     data = bytes(range(256)) * 40_000  # 10 MiB
     path = tmp_path / "big.bin"
     path.write_bytes(data)
@@ -46,6 +50,194 @@ def test_request_bodies_stream_in(echo, tmp_path):
     assert seen["CONTENT_TYPE"].startswith("multipart/form-data") and seen["size"] > len(data)
     seen = echo.raw.put(data=data)
     assert seen["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+class Source(io.RawIOBase):
+    """A binary file of ``size`` bytes that counts how far it has been read."""
+
+    name = "source.bin"
+
+    def __init__(self, size, seekable):
+        self.size, self.position, self.produced, self._seekable = size, 0, 0, seekable
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return self._seekable
+
+    def seek(self, offset, whence=os.SEEK_SET):
+        if not self._seekable:
+            raise io.UnsupportedOperation("seek")
+        self.position = {os.SEEK_SET: 0, os.SEEK_CUR: self.position, os.SEEK_END: self.size}[whence] + offset
+        return self.position
+
+    def tell(self):
+        return self.seek(0, os.SEEK_CUR)
+
+    def readinto(self, buffer):
+        count = max(0, min(len(buffer), self.size - self.position))
+        buffer[:count] = b"s" * count
+        self.position += count
+        self.produced = max(self.produced, self.position)
+        return count
+
+
+@pytest.mark.parametrize("seekable", [True, False])
+def test_request_body_streams_in(seekable):
+    """The app reads its first block while most of the upload is still unread by the client."""
+    source = Source(8 * 1024 * 1024, seekable)
+    at_first_read = []
+
+    def app(environ, start_response):
+        stream = environ["wsgi.input"]
+        first = stream.read(65536)
+        at_first_read.append(source.produced)
+        size = len(first) + sum(len(c) for c in iter(lambda: stream.read(65536), b""))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"size": size, "chunked": "CONTENT_LENGTH" not in environ}).encode()]
+
+    api = restish.Client("http://a.local", resources=None, app=wsgiref.validate.validator(app))
+    seen = api.up.post(upload_file=source)
+    assert seen["size"] > source.size and seen["chunked"] is not seekable
+    assert source.produced == source.size and at_first_read[0] < 1024 * 1024
+
+
+def test_response_body_streams_out():
+    """Each block is written out before the app has produced the next few."""
+    produced, written_after = [], []
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        for n in range(64):
+            produced.append(n)
+            yield bytes([n]) * 65536
+
+    class Sink(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, data):
+            written_after.append(len(produced))
+            return len(data)
+
+    api = restish.Client("http://a.local", resources=None, app=wsgiref.validate.validator(app))
+    assert api.blob.get(stream_to=Sink()) == 64 * 65536
+    assert written_after[0] <= 2 and written_after == sorted(written_after)
+    assert all(count - index <= 2 for index, count in enumerate(written_after))
+
+
+def pipe_holding(data):
+    """The read end of a pipe that holds ``data`` and then ends: a file that cannot seek."""
+    assert len(data) < 60_000  # fits in the pipe's buffer, so no writer thread is needed
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "wb") as writer:
+        writer.write(data)
+    return os.fdopen(read_end, "rb")
+
+
+def length_app(environ, start_response):
+    """Answers len(body), reading as PEP 3333 allows: Content-Length, or to EOF when input_terminated."""
+    stream, length = environ["wsgi.input"], environ.get("CONTENT_LENGTH")
+    if length:
+        body = stream.read(int(length))
+    elif environ.get("wsgi.input_terminated"):
+        body = b"".join(iter(lambda: stream.read(4096), b""))
+    else:
+        body = b""
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps({"length": len(body), "chunked": "CONTENT_LENGTH" not in environ}).encode()]
+
+
+def pyramid_length_app():
+    from pyramid.config import Configurator
+
+    with Configurator() as config:
+        config.add_route("upload", "/upload")
+        config.add_view(lambda request: {"length": len(request.body), "file": len(request.POST["file"].value)},
+                        route_name="upload", renderer="json")
+        return config.make_wsgi_app()
+
+
+def test_pipe_upload_reaches_the_app_whole():
+    payload = bytes(range(256)) * 100
+    api = restish.Client("http://a.local", resources=None, app=wsgiref.validate.validator(length_app))
+    seen = api.upload.post(upload_file=("p.bin", pipe_holding(payload)))
+    assert seen["chunked"] and seen["length"] > len(payload)
+    pyramid = restish.Client("http://a.local", resources=None, app=pyramid_length_app())
+    assert pyramid.upload.post(upload_file=("p.bin", pipe_holding(payload)))["file"] == len(payload)
+
+
+def test_empty_chunks_of_a_generator_body_are_not_its_end():
+    def body():
+        yield b"one;"
+        yield b""
+        yield b"two"
+
+    api = restish.Client("http://a.local", resources=None, app=length_app)
+    seen = api.session.post("http://a.local/x", data=body()).json()
+    assert seen == {"length": 7, "chunked": True}
+
+
+def gzipping(app):
+    """Middleware that gzips the body, streamed, when the client accepts gzip."""
+    def middleware(environ, start_response):
+        if "gzip" not in environ.get("HTTP_ACCEPT_ENCODING", ""):
+            return app(environ, start_response)
+
+        def start(status, headers, exc_info=None):
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            return start_response(status, headers + [("Content-Encoding", "gzip")], exc_info)
+
+        result = app(environ, start)
+        try:
+            compressor = zlib.compressobj(wbits=31)  # 31: the gzip container
+            for chunk in result:
+                yield compressor.compress(chunk)
+            yield compressor.flush()
+        finally:
+            getattr(result, "close", lambda: None)()
+    return middleware
+
+
+def big_json_app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps({"items": list(range(20_000))}).encode()]
+
+
+@pytest.mark.parametrize("where", ["app", "socket"])
+def test_gzipped_responses_are_decoded(where, tmp_path):
+    app = gzipping(big_json_app)
+    with WSGIServer(app) as server:
+        if where == "app":
+            api = restish.Client("http://g.local", resources=None, app=wsgiref.validate.validator(app))
+        else:
+            api = restish.Client(server.url, resources=None)
+        assert api.x.get() == {"items": list(range(20_000))}
+        assert api.last_response.headers["Content-Encoding"] == "gzip"
+        assert api.x.get(stream_to=str(tmp_path / where)) == len(json.dumps({"items": list(range(20_000))}))
+
+
+def test_gzipped_download_streams():
+    produced, written_after = [], []
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        for n in range(32):
+            produced.append(n)
+            yield os.urandom(65536)  # incompressible: each block stays about as large
+
+    class Sink(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, data):
+            written_after.append(len(produced))
+            return len(data)
+
+    api = restish.Client("http://g.local", resources=None, app=gzipping(app))
+    assert api.blob.get(stream_to=Sink()) == 32 * 65536
+    assert written_after[0] <= 3 and all(count - index <= 3 for index, count in enumerate(written_after))
 
 
 def test_cookies_set_by_the_app_are_sent_back(echo):
@@ -157,3 +349,114 @@ def test_pyramid_app():
     assert api.stream.get() == "chunk0;chunk1;chunk2;"
     with pytest.raises(restish.NotFound):
         api.missing.get()
+
+
+def test_host_header_has_no_user_info_and_no_default_port(echo):
+    cases = {"http://user:pw@a.local:8080/v1": "a.local:8080", "https://a.local/": "a.local",
+             "http://a.local:80/": "a.local", "http://[::1]:81/": "[::1]:81"}
+    for url, host in cases.items():
+        api = restish.Client(url, resources=None, app=wsgiref.validate.validator(echo_app))
+        assert api.x.get()["HTTP_HOST"] == host, url
+
+
+def _late_exc_info_app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    yield b"part one;"
+    try:
+        raise ValueError("late failure")
+    except ValueError:
+        start_response("500 Internal Server Error", [("Content-Type", "text/plain")], sys.exc_info())
+    yield b"error page"
+
+
+def _yield(status, headers, *chunks, call=True):
+    def app(environ, start_response):
+        if call:
+            start_response(status, headers)
+        return list(chunks)
+    return app
+
+
+@pytest.mark.parametrize("app, cause", [
+    (_yield("abc", [], b"x"), r"broke PEP 3333: the status 'abc' is not a three-digit code"),
+    (_yield(200, [], b"x"), r"broke PEP 3333: the status must be a str such as '200 OK', not int 200"),
+    (_yield("200 OK", [("X-N", 5)], b"x"), r"broke PEP 3333: a header must be a \(str, str\) tuple"),
+    (_yield("200 OK", {"X-N": "5"}, b"x"), r"broke PEP 3333: the headers must be a list"),
+    (_yield("200 OK", [], "hello"), r"broke PEP 3333: the app yielded str body data, not bytes"),
+    (_yield("200 OK", [], b"", call=False), r"broke PEP 3333: the app returned without calling start_response"),
+    (_yield("200 OK", [], b"x", call=False), r"broke PEP 3333: the app yielded body bytes before calling start_resp"),
+    (lambda environ, start_response: start_response("200 OK", []) and None,
+     r"broke PEP 3333: the app returned NoneType, not an iterable of bytes"),
+    (_late_exc_info_app, r"raised ValueError: late failure"),
+])
+def test_broken_apps_are_transport_errors_naming_verb_url_and_cause(app, cause):
+    api = restish.Client("http://a.local", resources=None, app=app)
+    with pytest.raises(restish.TransportError, match=r"^GET http://a\.local/x -> WSGI app " + cause):
+        api.x.get()
+    with pytest.raises(restish.TransportError, match=cause):
+        api.x.get(stream_to=io.BytesIO())
+
+
+def test_written_and_yielded_bytes_keep_their_order():
+    def app(environ, start_response):
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b"a"
+        write(b"b")
+        yield b""
+        yield b"c"
+
+    assert restish.Client("http://a", resources=None, app=app).x.get() == "abc"
+
+
+def test_exc_info_before_the_first_body_bytes_replaces_the_answer():
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b""  # nothing sent yet: the app may still change its mind
+        try:
+            raise KeyError("x")
+        except KeyError:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")], sys.exc_info())
+        yield b"busy"
+
+    with pytest.raises(restish.ServiceUnavailable, match="busy"):
+        restish.Client("http://a", resources=None, app=app, retries=0).x.get()
+
+
+def test_no_body_for_head_and_at_most_content_length_bytes():
+    closed = []
+
+    class Body(list):
+        def close(self):
+            closed.append(True)
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
+        return Body([b"hello", b" and more the server never sends"])
+
+    api = restish.Client("http://a.local", resources=None, app=app)
+    api.x.head()
+    assert api.last_response.content == b"" and closed == [True]
+    assert api.x.get() == "hello" and closed == [True, True]
+
+
+def test_short_body_for_its_content_length_is_a_transport_error():
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "50")])
+        return [b"short"]
+
+    with pytest.raises(restish.TransportError, match=r"^GET http://a\.local/x -> .*IncompleteRead"):
+        restish.Client("http://a.local", resources=None, app=app).x.get()
+
+
+def test_a_failing_close_is_a_transport_error():
+    class Body(list):
+        def close(self):
+            raise RuntimeError("close failed")
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return Body([b"fine"])
+
+    api = restish.Client("http://a.local", resources=None, app=app)
+    with pytest.raises(restish.TransportError, match=r"^GET http://a\.local/x -> WSGI app raised RuntimeError: close"):
+        api.x.get()

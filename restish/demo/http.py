@@ -55,6 +55,10 @@ class UnknownUser(MaxError):
     status, error = 404, "UnknownUserError"
 
 
+class LengthRequired(MaxError):
+    status, error = 411, "LengthRequired"
+
+
 class MethodNotAllowed(MaxError):
     status, error = 405, "MethodNotAllowed"
 
@@ -101,7 +105,13 @@ def wsgi_str(value: str) -> str:
 
 
 class BodyReader:
-    """Reads ``wsgi.input`` in chunks: never past Content-Length, never past a limit."""
+    """Reads ``wsgi.input`` in chunks: never past Content-Length, never past a limit.
+
+    Without a Content-Length the body is read to EOF when the server sets
+    ``wsgi.input_terminated`` (it has decoded a chunked body). A chunked body
+    from a server that leaves it encoded (wsgiref, which ``restish demo`` runs)
+    cannot be read: that is a 411 LengthRequired, not a malformed body.
+    """
 
     def __init__(self, environ: dict) -> None:
         self.stream = environ["wsgi.input"]
@@ -112,6 +122,8 @@ class BodyReader:
             if not (length.strip().isascii() and length.strip().isdigit()):
                 raise BadRequest(f"Invalid Content-Length: {length!r}")
             self.remaining = int(length)
+        elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and not self.until_eof:
+            raise LengthRequired("Chunked request bodies are not supported by this server; send a Content-Length")
 
     def read(self, limit: int, hint: str = "") -> bytes:
         """The whole body; ``BadRequest`` as soon as it is known to exceed ``limit``."""

@@ -53,7 +53,10 @@ def serve(host: str = "127.0.0.1", port: int = 0) -> DemoServer:
 
 
 def run(port: int | None = None, tour: bool = False, out: TextIO = sys.stdout) -> int:
-    """The ``restish demo`` command. Returns the exit code."""
+    """The ``restish demo`` command. Returns the exit code: 2 for a port it cannot listen on."""
+    if port is not None and not 0 <= port <= 65535:  # bind() would raise OverflowError
+        print(f"restish demo: --port must be between 0 and 65535, not {port}", file=sys.stderr)
+        return 2
     try:
         server = DemoServer(port=port or 0, verbose=not tour)
     except OSError as exc:
