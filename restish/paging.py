@@ -11,22 +11,32 @@ A route's ``paginate:`` in the map picks how its collection pages:
 - ``cursor``: set ``param`` (default ``before``) to ``field`` (default ``id``) of
   the last item, ``limit`` (default ``limit``) a page.
 
-Counted styles stop on an empty page, or a short one when the page size is
-known. Without ``paginate:``, a ``Link: rel="next"`` or a ``Next-Page`` header
-is followed when present. Each page goes through the client's send chain
-(auth, retries, timeouts, logging, ``last_response``); only the current page
-is held, so memory stays flat however many pages there are.
+Counted styles stop on an empty page, or on a page shorter than the longest
+one before it. The size asked for is not trusted: servers cap it (GitHub at
+100), and a page shorter than asked may be a full one. Without ``paginate:``,
+a ``Link: rel="next"`` or a ``Next-Page`` header is followed when present.
+
+A listing that goes round in circles raises :class:`DecodeError` ("next page
+repeats ...") instead of looping: a next URL already fetched, a cursor that
+does not move, or a page equal to the one before it (a server that ignores
+the page parameter). Each page goes through the client's send chain (auth,
+retries, timeouts, logging, ``last_response``); only the current page and the
+one before it are held, so memory stays flat however many pages there are.
 """
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import urljoin
 
+from requests.utils import parse_header_links
+
 from .errors import DecodeError, InvalidValue, MapError
 from .redact import redact_url
+from .routes import STYLE_KEYS, declaration_problem
 from .transport import origin_of
 
 if TYPE_CHECKING:
@@ -38,14 +48,8 @@ if TYPE_CHECKING:
 __all__ = ["iterate", "concurrently", "Style"]
 
 ITEM_KEYS = ("items", "data", "results")  # where a list sits in a body, when not declared
-# Style -> (its keys with defaults); ``style`` itself is always allowed.
-STYLE_KEYS: Mapping[str, Mapping[str, Any]] = {
-    "link": {},
-    "header": {"header": "Next-Page"},
-    "page": {"param": "page", "size": "per_page", "start": 1},
-    "offset": {"param": "offset", "limit": "limit"},
-    "cursor": {"param": "before", "field": "id", "limit": "limit"},
-}
+COUNTED = frozenset({"page", "offset", "cursor"})  # styles that build the next query themselves
+
 
 
 @dataclass(frozen=True)
@@ -57,30 +61,42 @@ class Style:
 
     @classmethod
     def of(cls, route: Any) -> "Style":
-        """The style a route declares; raises MapError for a key its style does not know."""
-        spec = dict(route.paginate) if route is not None and route.paginate else {}
-        kind = spec.pop("style", None)
-        if kind is None:
+        """The style a route declares; raises MapError when its ``paginate:`` or ``items:`` is wrong.
+
+        The map loader checks the same when the map loads; this catches a
+        route built some other way before any request goes out.
+        """
+        if route is None:
             return cls(None, {})
-        known = STYLE_KEYS[kind]
-        unknown = sorted(set(spec) - set(known))
-        if unknown:
-            raise MapError(f"route {route.template}: paginate style {kind!r} has no key "
-                           f"{', '.join(map(repr, unknown))} (it knows {', '.join(known) or 'none'})")
-        return cls(kind, {**known, **spec})
+        problem = declaration_problem(route.paginate or None, route.items)
+        if problem:
+            raise MapError(f"route {route.template}: {problem}")
+        spec = dict(route.paginate or {})
+        kind = spec.pop("style", None)
+        return cls(None, {}) if kind is None else cls(kind, {**STYLE_KEYS[kind], **spec})
 
 
 def iterate(resource: "Resource", kwargs: dict) -> Iterator[Any]:
     """The items of every page of ``resource``, fetched one page at a time.
 
     ``kwargs`` are those of ``.get()``, plus ``max_items=`` and ``max_pages=``.
-    Raises what ``.get()`` raises, after yielding the items of the pages before;
-    ``InvalidValue`` for a bad bound or a next page on another origin;
-    ``DecodeError`` for a body holding no list.
+    Raises, before any request: ``InvalidValue`` for a bad bound, ``qs=`` or
+    page counter; ``MapError`` for a bad ``paginate:`` or ``items:``. While
+    iterating, after yielding the items of the pages before: what ``.get()``
+    raises; ``InvalidValue`` for a next page on another origin;
+    ``DecodeError`` for a body holding no list, or a next page that repeats
+    one already fetched.
     """
     max_items = _bound(kwargs.pop("max_items", None), "max_items", resource)
     max_pages = _bound(kwargs.pop("max_pages", None), "max_pages", resource)
-    items = _items_of_pages(resource, kwargs, max_pages)
+    style = Style.of(resource._route)
+    options, query = _split(kwargs, resource)  # options hold for every page; the query is rebuilt
+    if style.kind == "page":
+        query.setdefault(style.options["param"], style.options["start"])
+    param = style.options.get("param")
+    if style.kind in ("page", "offset") and param in query:  # no offset given: the server's default
+        query[param] = _counter(query[param], param, resource)
+    items = _items_of_pages(resource, style, options, query, max_pages)
     return items if max_items is None else islice(items, max_items)
 
 
@@ -90,34 +106,111 @@ def _bound(value: Any, name: str, resource: "Resource") -> int | None:
     raise InvalidValue(f"GET {resource.path}: {name} must be a whole number >= 0, not {value!r}")
 
 
-def _items_of_pages(resource: "Resource", kwargs: dict, max_pages: int | None) -> Iterator[Any]:
+def _counter(value: Any, param: str, resource: "Resource") -> int:
+    """A page number or offset the caller gave, as an int; InvalidValue if it is none."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if isinstance(value, bool) or number < 0:
+        raise InvalidValue(f"GET {resource.path}: {param}= must be a whole number >= 0, not {value!r}")
+    return number
+
+
+def _items_of_pages(resource: "Resource", style: Style, options: dict, query: dict,
+                    max_pages: int | None) -> Iterator[Any]:
     client = resource._client
-    route = resource._route
-    style = Style.of(route)
-    counted = style.kind in ("page", "offset", "cursor")
-    options, query = _split(kwargs, resource)  # options hold for every page; the query is rebuilt
-    size = _page_size(style, query)
-    if style.kind == "page":
-        query.setdefault(style.options["param"], style.options["start"])
+    declared = resource._route.items if resource._route else None
+    seen = _Seen()
     url: str | None = None  # an exact next-page URL to GET instead of resource + query
     pages = 0
     while max_pages is None or pages < max_pages:
         body = client._call(resource, "GET", dict(options) if url else {**options, "qs": query}, url)
         response = client.last_response
         pages += 1
-        page = _items(body, route.items if route else None, response)
+        page = _items(body, declared, response)
         del body  # hold the page's items only
+        seen.page(page, response, style)  # raises before yielding a page that repeats the last
         yield from page
-        if counted:
-            if not page or (size is not None and len(page) < size):
+        if style.kind in COUNTED:
+            if seen.ended(page):
                 return
-            query = _next_query(style, query, page, resource)
+            query = _next_query(style, query, page, resource, response)
         else:
-            following = _next_url(style, response, resource)
-            if following is None or following == response.url:  # a link to itself would loop
+            url = seen.follow(_next_url(style, response, resource), response)
+            if url is None:
                 return
-            url = following
         del page
+
+
+class _Seen:
+    """What one iteration has seen: the longest page, the last page, the URLs fetched.
+
+    It ends a counted listing on a short page and raises DecodeError when a
+    listing goes round in circles. Raising, not stopping, is deliberate: a
+    server whose pages loop holds items restish cannot reach, and a silently
+    shortened listing would pass for a whole one.
+    """
+
+    WINDOW = 64  # recent URLs remembered; catches the short cycles at once
+
+    def __init__(self) -> None:
+        self.longest = 0
+        self.last: list | None = None
+        self.last_url = ""
+        self.recent: deque = deque(maxlen=self.WINDOW)
+        # Brent's cycle detection: one more URL, re-picked at doubling intervals,
+        # catches a cycle longer than WINDOW within about twice its length.
+        self.checkpoint: str | None = None
+        self.steps, self.span = 0, self.WINDOW
+
+    def page(self, page: list, response: "requests.Response", style: Style) -> None:
+        """Remember ``page``; raises DecodeError when a counted page equals the page before it.
+
+        Only counted styles compare pages: there restish picks the parameter,
+        and a server that ignores it answers the same page forever. A server
+        that writes its own next links is held to them by :meth:`follow`, so
+        two equal pages there (a listing of equal items) are not an error.
+        """
+        if style.kind in COUNTED:
+            if page and page == self.last:
+                raise DecodeError(f"GET {redact_url(response.url)}: next page repeats "
+                                  f"{redact_url(self.last_url)}, item for item; "
+                                  f"does the server ignore {style.options['param']}=?")
+            self.last, self.last_url = page, response.url
+        for fetched in (*(r.url for r in response.history), response.url):
+            self._remember(fetched)
+
+    def ended(self, page: list) -> bool:
+        """True when a counted listing ends at ``page``: empty, or shorter than the longest before it.
+
+        The first page sets the size, whatever size was asked for: a server
+        that caps pages would otherwise end the listing after one. The cost
+        is one request more for a one-page listing, which ends on the empty
+        page after it, as does a listing whose last page is full.
+        """
+        short = len(page) < self.longest
+        self.longest = max(self.longest, len(page))
+        return not page or short
+
+    def follow(self, following: str | None, response: "requests.Response") -> str | None:
+        """``following``, or None when there is nothing new to fetch; raises DecodeError for a cycle."""
+        if following is None or following == response.url:
+            # A page whose next link is itself is how some servers mark the last page;
+            # there is nothing else to fetch and nothing is lost.
+            return None
+        if following in self.recent or following == self.checkpoint:
+            raise DecodeError(f"GET {redact_url(response.url)}: next page repeats "
+                              f"{redact_url(following)}, a page already fetched")
+        return following
+
+    def _remember(self, url: str) -> None:
+        if url in self.recent:
+            return
+        self.recent.append(url)
+        self.steps += 1
+        if self.steps >= self.span:
+            self.checkpoint, self.steps, self.span = url, 0, self.span * 2
 
 
 def _split(kwargs: dict, resource: "Resource") -> tuple[dict, dict]:
@@ -132,33 +225,29 @@ def _split(kwargs: dict, resource: "Resource") -> tuple[dict, dict]:
     return options, query
 
 
-def _page_size(style: Style, query: dict) -> int | None:
-    """The page size the query asks for, if the style has one and it is given."""
-    name = style.options.get("size") or style.options.get("limit")
-    try:
-        return int(query[name]) if name in query else None
-    except (TypeError, ValueError):
-        return None  # the server will say what it thinks of it
-
-
-def _next_query(style: Style, query: dict, page: list, resource: "Resource") -> dict:
+def _next_query(style: Style, query: dict, page: list, resource: "Resource",
+                response: "requests.Response") -> dict:
     param = style.options["param"]
     if style.kind == "page":
-        return {**query, param: int(query[param]) + 1}
+        return {**query, param: query[param] + 1}
     if style.kind == "offset":
-        return {**query, param: int(query.get(param) or 0) + len(page)}
+        return {**query, param: query.get(param, 0) + len(page)}
     field = style.options["field"]
     last = page[-1]
     if not isinstance(last, Mapping) or field not in last:
         raise DecodeError(f"GET {resource.path}: the last item has no {field!r} field "
                           f"for the {param}= cursor")
+    if param in query and last[field] == query[param]:
+        # The server did not take the cursor: the next page would be this one again.
+        raise DecodeError(f"GET {redact_url(response.url)}: next page repeats "
+                          f"{redact_url(response.url)}: the {param}= cursor did not advance")
     return {**query, param: last[field]}
 
 
 def _next_url(style: Style, response: "requests.Response", resource: "Resource") -> str | None:
     """The next page's URL from the response, checked to stay on the client's origin."""
     if style.kind in (None, "link"):
-        target = response.links.get("next", {}).get("url")
+        target = _next_link(response)
         if target is None and style.kind is None:
             target = response.headers.get(STYLE_KEYS["header"]["header"])
     else:
@@ -171,6 +260,21 @@ def _next_url(style: Style, response: "requests.Response", resource: "Resource")
         raise InvalidValue(f"GET {resource.path}: the next page is on another origin "
                            f"({redact_url(target)}); restish does not follow it")
     return target
+
+
+def _next_link(response: "requests.Response") -> str | None:
+    """The first ``Link`` target whose rel includes ``next``.
+
+    RFC 8288 makes rel a space-separated list of case-insensitive types, so
+    ``rel="Next"`` and ``rel="next last"`` count; ``response.links`` keys
+    them by the raw string and would miss both.
+    """
+    header = response.headers.get("Link")
+    for link in parse_header_links(header) if header else ():
+        rel = next((value for key, value in link.items() if key.lower() == "rel"), "")
+        if "next" in rel.lower().split():
+            return link.get("url")
+    return None
 
 
 def _items(body: Any, declared: str | None, response: "requests.Response") -> list:

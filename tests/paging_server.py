@@ -3,14 +3,19 @@
 Items are made on the fly, ``{"id": i}`` for ``i`` in ``range(total)``, so a
 listing of any length costs the server nothing. Every listing takes
 ``total=`` (default 10), ``fail=K`` (page K answers 500) and ``key=`` (hits are
-counted under it as well as under the path).
+counted under it as well as under the path). Misbehaving on cue: ``cap=N`` serves
+at most N items a page whatever size is asked for; ``stuck=1`` ignores the page,
+offset or cursor parameter and always serves the first page.
 
 - ``/link?page=&per_page=``: a bare list, ``Link: <...>; rel="next"`` while more remain;
-  ``next=URL`` sends that as the next link instead (another origin; ``SELF``: itself).
+  ``next=URL`` sends that as the next link instead (another origin; ``SELF``: itself);
+  ``rel=`` is the rel value sent (default ``next``); ``cycle=N``: page N links back to page 1.
 - ``/header?page=&per_page=&name=``: ``{"data": [...]}``, the next absolute URL in the
   header ``name`` (default ``Next-Page``).
 - ``/page?page=&per_page=``: ``{"items": [...]}``, no links: the client counts pages.
 - ``/offset?offset=&limit=``: ``{"results": [...]}``.
+- ``/cursor?before=&limit=``: ``{"items": [...]}``, newest (highest id) first, the items
+  with ids below ``before``.
 - ``/sleep?ms=20``: waits, then answers ``{"slept": ms}``; :meth:`PagingServer.stats`
   gives the most requests ever in flight at once and the connections accepted.
 """
@@ -62,6 +67,14 @@ class _PagingHandler(_Handler):
         total = self.int_arg("total", 10)
         return [{"id": i} for i in range(start, min(start + count, total))]
 
+    def _size(self, name: str) -> int:
+        """The page size asked for in ``name`` (default 3), cut to ``cap=`` if given."""
+        return min(self.int_arg(name, 3), self.int_arg("cap", 1 << 30))
+
+    def _counter(self, name: str, default: int) -> int:
+        """The page number, offset or cursor asked for, or ``default`` when ``stuck=``."""
+        return default if "stuck" in self.args else self.int_arg(name, default)
+
     def _failing(self, page: int) -> bool:
         if page == self.int_arg("fail", 0):
             self.answer(500, {"error": "Boom", "message": f"page {page} fails on purpose"})
@@ -70,10 +83,12 @@ class _PagingHandler(_Handler):
 
     def _numbered(self) -> tuple:
         """(page number, its items, the URL of the next page or None)."""
-        page, per_page = self.int_arg("page", 1), self.int_arg("per_page", 3)
+        page, per_page = self._counter("page", 1), self._size("per_page")
         items = self._slice((page - 1) * per_page, per_page)
         more = (page * per_page) < self.int_arg("total", 10)
         following = {**self.args, "page": str(page + 1)}
+        if page >= self.int_arg("cycle", page + 1):
+            more, following = True, {**self.args, "page": "1"}
         return page, items, f"{self.path.partition('?')[0]}?{urlencode(following)}" if more else None
 
     def serve_link(self) -> None:
@@ -82,7 +97,8 @@ class _PagingHandler(_Handler):
             return
         if "next" in self.args:
             following = self.args["next"].replace("SELF", self.path)
-        self.answer(200, items, headers=[("Link", f'<{following}>; rel="next"')] if following else [])
+        rel = self.args.get("rel", "next")
+        self.answer(200, items, headers=[("Link", f'<{following}>; rel="{rel}"')] if following else [])
 
     def serve_header(self) -> None:
         page, items, following = self._numbered()
@@ -100,9 +116,16 @@ class _PagingHandler(_Handler):
             self.answer(200, {"items": items})
 
     def serve_offset(self) -> None:
-        offset, limit = self.int_arg("offset", 0), self.int_arg("limit", 3)
+        offset, limit = self._counter("offset", 0), self._size("limit")
         if not self._failing(offset // limit + 1):
             self.answer(200, {"results": self._slice(offset, limit)})
+
+    def serve_cursor(self) -> None:
+        total, limit = self.int_arg("total", 10), self._size("limit")
+        before = min(self._counter("before", total), total)
+        if not self._failing((total - before) // limit + 1):
+            ids = range(before - 1, max(before - 1 - limit, -1), -1)
+            self.answer(200, {"items": [{"id": i} for i in ids]})
 
     def serve_sleep(self) -> None:
         stats = self.server.stats

@@ -15,6 +15,7 @@ MAP = {
     "/header": {"methods": ["GET"], "paginate": {"style": "header", "header": "X-Next"}},
     "/page": {"methods": ["GET"], "paginate": {"style": "page", "size": "per_page"}},
     "/offset": {"methods": ["GET"], "paginate": {"style": "offset"}},
+    "/cursor": {"methods": ["GET"], "paginate": {"style": "cursor"}},
     "/sleep": {"methods": ["GET"], "items": "slept"},
 }
 _keys = itertools.count()
@@ -54,11 +55,114 @@ def test_each_declared_style_yields_every_item_once(api, server, key, path, quer
     assert server.hits(key) == 4  # 3 + 3 + 3 + 1, the short page ends it
 
 
-@pytest.mark.parametrize("path", ["page", "offset"])
+def test_cursor_style_yields_every_item_once(api, server, key):
+    assert ids(api.cursor.iterate(total=10, limit=3, key=key)) == list(range(9, -1, -1))
+    assert server.hits(key) == 4
+    last_target = server.requests[-1][1]
+    assert f"key={key}" in last_target and "before=1" in last_target.partition("?")[2].split("&")
+
+
+SIZE = {"page": "per_page", "offset": "limit", "cursor": "limit"}
+
+
+def listed(path, items):
+    """Ids in the order the server lists them (the cursor route lists newest first)."""
+    return sorted(ids(items)) if path == "cursor" else ids(items)
+
+
+@pytest.mark.parametrize("path", ["page", "offset", "cursor"])
 def test_counted_styles_stop_on_an_empty_page(api, server, key, path):
-    size = {"page": "per_page", "offset": "limit"}[path]
-    assert ids(api[path].iterate(total=6, key=key, **{size: 3})) == list(range(6))
+    assert listed(path, api[path].iterate(total=6, key=key, **{SIZE[path]: 3})) == list(range(6))
     assert server.hits(key) == 3  # two full pages, then an empty one
+
+
+# -- a server that caps the page size: the first page sets it, nothing is dropped --
+
+@pytest.mark.parametrize("path", ["page", "offset", "cursor"])
+@pytest.mark.parametrize("total, hits", [
+    (10, 4),  # 3 + 3 + 3 + 1: the page shorter than the others ends it
+    (9, 4),   # 3 + 3 + 3, then an empty page: one request more, as without a cap
+    (2, 2),   # one page shorter than asked could be a capped one: one request more
+    (0, 1),   # an empty first page ends it
+])
+def test_a_capped_page_size_drops_nothing(api, server, key, path, total, hits):
+    items = api[path].iterate(total=total, cap=3, key=key, **{SIZE[path]: 5})
+    assert listed(path, items) == list(range(total))
+    assert server.hits(key) == hits
+
+
+def test_a_server_capping_a_large_limit_pages_to_the_end(api, server, key):
+    assert ids(api.offset.iterate(total=250, limit=500, cap=100, key=key)) == list(range(250))
+    assert server.hits(key) == 3
+
+
+def test_without_a_size_asked_for_the_first_page_sets_it(api, server, key):
+    assert ids(api.page.iterate(total=7, key=key)) == list(range(7))  # the server's 3 a page
+    assert server.hits(key) == 3  # 3 + 3 + 1: the short page ends it, no empty page needed
+
+
+# -- listings that go round in circles raise instead of looping ----------------
+
+def test_a_two_page_link_cycle_raises_after_the_pages_before(api, server, key):
+    seen = []
+    items = api.link.iterate(page=1, total=100, per_page=3, cycle=2, access_token=TOKEN, key=key)
+    with pytest.raises(restish.DecodeError) as info:
+        for item in items:
+            seen.append(item["id"])
+    assert seen == list(range(6))
+    assert server.hits(key) == 2  # the link back to page 1 is not fetched again
+    message = str(info.value)
+    assert message.startswith(f"GET {server.url}/link?page=2&") and "next page repeats" in message
+    assert f"{server.url}/link?page=1&" in message.split("next page repeats")[1]
+    assert TOKEN not in message and message.count("access_token=***") == 2
+    assert isinstance(info.value, ValueError)
+
+
+def test_a_cycle_longer_than_the_window_is_caught(api, server, key):
+    cycle = 100  # more pages than paging._Seen remembers one by one
+    with pytest.raises(restish.DecodeError, match="next page repeats"):
+        list(api.link.iterate(page=1, total=10**6, per_page=1, cycle=cycle, key=key))
+    assert cycle < server.hits(key) < 2 * cycle
+
+
+@pytest.mark.parametrize("path", ["page", "offset", "cursor"])
+def test_a_server_ignoring_the_counter_raises_before_repeating_items(api, server, key, path):
+    seen = []
+    with pytest.raises(restish.DecodeError) as info:
+        for item in api[path].iterate(total=10, stuck=1, key=key, **{SIZE[path]: 3}):
+            seen.append(item["id"])
+    assert len(seen) == 3 and server.hits(key) == 2  # the first page once, no duplicates
+    param = {"page": "page", "offset": "offset", "cursor": "before"}[path]
+    assert f"GET {server.url}/{path}?" in str(info.value)
+    assert "next page repeats" in str(info.value) and f"ignore {param}=?" in str(info.value)
+
+
+def test_a_cursor_that_does_not_advance_raises(api, server, key):
+    # The stuck server serves ids 9, 8, 7 whatever the cursor: after before=7 the next cursor is 7 again.
+    items = api.cursor.iterate(total=10, limit=3, stuck=1, before=7, key=key)
+    assert ids(itertools.islice(items, 3)) == [9, 8, 7]
+    with pytest.raises(restish.DecodeError, match=r"GET .*/cursor\?.*before=7.*: next page repeats "
+                                                  r".*the before= cursor did not advance"):
+        next(items)
+    assert server.hits(key) == 1
+
+
+@pytest.mark.parametrize("rel", ["Next", "NEXT", "next last", "last next", "prev   next"])
+def test_link_rel_is_a_case_insensitive_list(api, server, key, rel):
+    assert ids(api.link.iterate(total=7, rel=rel, key=key)) == list(range(7))
+    assert server.hits(key) == 3
+
+
+def test_a_link_that_is_not_next_is_not_followed(api, server, key):
+    assert ids(api.link.iterate(total=7, rel="prev nextpage", key=key)) == [0, 1, 2]
+    assert server.hits(key) == 1
+
+
+@pytest.mark.parametrize("value", ["abc", -1, None, True])
+def test_a_bad_page_counter_is_refused_before_any_request(api, server, key, value):
+    with pytest.raises(restish.InvalidValue, match="GET /page: page= must be a whole number"):
+        api.page.iterate(page=value, key=key)
+    assert server.hits(key) == 0
 
 
 def test_query_given_as_qs_and_kwargs_is_kept_on_every_page(api, server, key):
@@ -124,7 +228,7 @@ def test_pages_go_through_the_send_chain(api, server, key, caplog):
     sent = [headers for _, target, headers in server.requests if f"key={key}" in target]
     assert len(sent) == 2 and all(h["Authorization"] == f"Bearer {TOKEN}" for h in sent)
     assert "page=2" in api.last_response.url
-    assert sum(f"key={key}" in r.getMessage() for r in caplog.records) == 2
+    assert sum("/link?total=6&key=" in r.getMessage() for r in caplog.records) == 2
     assert TOKEN not in caplog.text
 
 
@@ -153,6 +257,19 @@ def test_unknown_paginate_key_is_a_map_error(server):
     bad = {"/link": {"methods": ["GET"], "paginate": {"style": "link", "size": 3}}}
     with pytest.raises(restish.MapError, match="route /link: paginate style 'link' has no key 'size'"):
         list(restish.Client(server.url, resources=bad).link.iterate())
+
+
+@pytest.mark.parametrize("spec", [
+    {"paginate": {"style": "page", "start": "abc"}},
+    {"paginate": {"style": "cursor", "field": ["a"]}},
+    {"items": 5},
+])
+def test_a_bad_declaration_is_a_map_error_before_any_request(server, key, spec):
+    bad = {"/page": {"methods": ["GET"], **spec}}
+    # Raised when the map loads (routes.py) or, for a route built otherwise, by iterate().
+    with pytest.raises(restish.MapError, match="route /page: "):
+        restish.Client(server.url, resources=bad).page.iterate(key=key)
+    assert server.hits(key) == 0
 
 
 # -- the demo: cursor style from the bundled map -------------------------------
