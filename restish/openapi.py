@@ -14,7 +14,24 @@ and said so in :attr:`Translation.notes`:
 - ``operationId``s become identifiers (``delete_user-data`` ->
   ``delete_user_data``, ``__heartbeat__`` -> ``heartbeat``); one already taken,
   by an earlier operation, a ``Client`` attribute or a top-level path segment,
-  gets ``_<verb>`` then a number appended, in document order.
+  gets ``_<verb>`` then a number appended, in document order;
+- a top-level path segment that is also a ``Client`` attribute (``/login``,
+  ``/session``) is reached with item access, ``api['login']``;
+- a percent-encoded fixed segment (``/a%20c``) is decoded, as restish encodes
+  segments when it sends them; one that decodes to ``/``, ``{`` or ``}`` is skipped;
+- ``servers`` of a path item or an operation are ignored: every call goes to
+  the document's base URL (its first ``servers`` entry, or ``url=``).
+
+Docs: a route's ``doc`` is the operations' summary (else description, else
+the path item's), then their query parameters. When the operations of one
+path say different things, ``doc`` maps each verb to its own text, so
+``help(api.createPet)`` shows createPet's summary, not another operation's.
+
+YAML documents are read as YAML 1.1 by PyYAML, which turns ``200:``, ``on:``
+and ``404`` into numbers and booleans. Mapping keys are therefore kept as
+the text they were written as, and so are the values of the keys OpenAPI
+defines as strings and restish reads (``operationId``, ``summary``, ``name``...);
+everything else loads as :func:`yaml.safe_load` would load it.
 """
 from __future__ import annotations
 
@@ -31,7 +48,7 @@ import requests
 import yaml
 
 from . import transport
-from .errors import MapError, TransportError, error_for_response
+from .errors import InvalidValue, MapError, error_for_response
 from .redact import redact_url
 from .routes import VERBS, _read_text, compile_map, dump_map, read_yaml
 
@@ -45,6 +62,12 @@ PATH_ITEM_KEYS = frozenset({"$ref", "summary", "description", "servers", "parame
 _SUPPORTED_OPENAPI = re.compile(r"^3\.[012](\.\d+)?$")
 _VARIABLE = re.compile(r"^\{([^{}/]+)\}$")
 _NOT_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]+")
+# Keys whose values OpenAPI defines as strings and restish reads: YAML 1.1
+# must not turn ``operationId: on`` into True or ``summary: 404`` into 404.
+_TEXT_KEYS = frozenset({"operationId", "summary", "description", "name", "in", "title", "version",
+                        "openapi", "swagger", "host", "basePath", "url", "$ref"})
+_STR_TAG = "tag:yaml.org,2002:str"
+_RETYPED_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("bool", "int", "float", "timestamp"))
 
 
 @dataclass(frozen=True)
@@ -70,32 +93,39 @@ class Translation:
 # ---------------------------------------------------------------- loading
 
 
-def load(spec: Any, verify: Any = True, app: Any = None) -> Document:
+def load(spec: Any, verify: Any = True, app: Any = None, *, auth: Any = None,
+         headers: Mapping[str, str] | None = None, session: requests.Session | None = None) -> Document:
     """A :class:`Document` from a path, an ``http(s)://`` URL, an open file or a dict.
 
-    With a WSGI ``app`` a URL is fetched from that app in-process, as
-    ``Client(url, app=app)`` would. Raises MapError (unreadable, not JSON/YAML, an HTML page), TransportError
+    A URL is fetched through ``session`` when given (its adapters, proxies and
+    cookies), signed with ``auth`` and sent ``headers``: a document behind the
+    API's own login is read with the API's credentials. Redirects to another
+    origin drop them, as every restish call does. With a WSGI ``app`` the URL
+    is fetched from that app in-process, as ``Client(url, app=app)`` would.
+    Raises MapError (unreadable, not JSON/YAML, an HTML page), TransportError
     (no answer) or the typed RequestError of a 4xx/5xx answer.
     """
     if isinstance(spec, str) and spec.lower().startswith(("http://", "https://")):
-        return _fetch(spec, verify, app)
+        return _fetch(spec, verify, app, auth, headers, session)
     if isinstance(spec, (Mapping, list)):  # already parsed; check_version judges it
         return Document(spec, "<openapi dict>")
     name, text = _read_text(spec, "OpenAPI document")  # a path or an open file; MapError otherwise
     return Document(_parse(text, name), name)
 
 
-def _fetch(url: str, verify: Any, app: Any) -> Document:
+def _fetch(url: str, verify: Any, app: Any, auth: Any, headers: Mapping[str, str] | None,
+           session: requests.Session | None) -> Document:
     shown = redact_url(url)
-    # A plain session: the document is public API description, not an API call.
-    with requests.Session() as session:
+    own = session is None
+    session = requests.Session() if own else session
+    try:
         if app is not None:
             from .wsgi import WSGIAdapter
             session.mount(f"{transport.origin(url)}/", WSGIAdapter(app))
-        try:
-            response = session.get(url, headers={"Accept": ACCEPT}, timeout=FETCH_TIMEOUT, verify=verify)
-        except requests.RequestException as exc:
-            raise TransportError("GET", url, transport.describe(exc)) from exc
+        response = _get_document(session, url, verify, auth, headers)
+    finally:
+        if own:
+            session.close()
     if response.status_code >= 400:
         raise error_for_response(response, "GET")
     mime = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
@@ -105,17 +135,48 @@ def _fetch(url: str, verify: Any, app: Any) -> Document:
     return Document(_parse(response.text, shown), shown, response.url)
 
 
+def _get_document(session: requests.Session, url: str, verify: Any, auth: Any,
+                  headers: Mapping[str, str] | None) -> requests.Response:
+    """GET ``url`` through restish's send step (credentials stay on their origin); TransportError."""
+    from .auth import sign  # late: only documents fetched with credentials pay for importing auth
+    request = requests.Request("GET", url, headers={**(headers or {}), "Accept": ACCEPT})
+    prepared = session.prepare_request(request)
+    if auth is not None:
+        sign(prepared, auth, url)
+    settings = session.merge_environment_settings(url, {}, None, verify, None)
+    return transport.send(session, prepared, settings, FETCH_TIMEOUT, stream=False)
+
+
 def _parse(text: str, source: str) -> Any:
     try:
         return json.loads(text)  # much faster than YAML for the usual JSON documents
     except ValueError:
         pass
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SpecLoader)  # noqa: S506  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise MapError(f"not JSON or YAML: {problem}", source, mark.line + 1 if mark else None) from exc
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """``yaml.safe_load`` with mapping keys, and the values of :data:`_TEXT_KEYS`, as written.
+
+    YAML 1.1 reads ``200:`` as the int 200 and ``on:`` as True, so a JSON
+    pointer ``#/paths/~1a/get/responses/200`` would find nothing and
+    ``operationId: on`` would be no name at all. OpenAPI keys are strings.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        self.flatten_mapping(node)  # '<<' merges first: they are found by their merge tag
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key_node.tag = _STR_TAG
+                if (key_node.value in _TEXT_KEYS and isinstance(value_node, yaml.ScalarNode)
+                        and value_node.tag in _RETYPED_TAGS):
+                    value_node.tag = _STR_TAG
+        return super().construct_mapping(node, deep)
 
 
 def check_version(document: Document) -> str:
@@ -231,7 +292,7 @@ def translate(document: Document) -> Translation:
 class _Route:
     template: str
     operations: list      # [(VERB, operation dict)], document order
-    docs: list            # summaries/descriptions, document order
+    docs: dict            # VERB -> its summary/description, else its path item's
     query: dict           # VERB -> [query parameter names]
 
 
@@ -254,10 +315,12 @@ def _collect(paths: Mapping, refs: Refs, notes: list) -> dict[str, _Route]:
             continue
         shape = re.sub(r"\{[^/]*\}", "{}", normalized)
         kept = shapes.setdefault(shape, normalized)
-        if kept != template:
-            notes.append(f"{template} is sent as {kept}" if kept == normalized
-                         else f"merged {template} into {kept} (same path, other variable names)")
-        route = routes.setdefault(kept, _Route(kept, [], [], {}))
+        if kept != normalized:
+            notes.append(f"merged {template} into {kept} (same path, other variable names)")
+        elif template not in ("/", "/" + template.strip("/")):
+            notes.append(f"{template} is sent as {kept}")
+        _note_servers(template, item, operations, notes)
+        route = routes.setdefault(kept, _Route(kept, [], {}, {}))
         _add(route, template, item, operations, refs, notes)
     return routes
 
@@ -266,9 +329,9 @@ def _normalize(template: str) -> tuple[str, str | None]:
     """``(template without trailing slash, None)``, or ``(template, why it cannot be a route)``."""
     if not template.startswith("/") or "?" in template or "#" in template:
         return template, "a path template must start with '/' and hold no query or fragment"
-    trimmed = "/" + template.strip("/") if template != "/" else "/"
+    segments = template.strip("/").split("/") if template != "/" else []
     names: list[str] = []
-    for segment in trimmed.strip("/").split("/") if trimmed != "/" else ():
+    for index, segment in enumerate(segments):
         match = _VARIABLE.match(segment)
         if not segment:
             return template, "empty path segment"
@@ -278,7 +341,23 @@ def _normalize(template: str) -> tuple[str, str | None]:
             if match.group(1) in names:
                 return template, f"variable {{{match.group(1)}}} appears twice"
             names.append(match.group(1))
-    return trimmed, None
+            continue
+        # The document's path is URL text; a restish route holds segments as text
+        # and encodes them when it sends, so '%20' must not become '%2520'.
+        decoded = unquote(segment)
+        if any(c in decoded for c in "/{}"):
+            return template, f"segment {segment!r} decodes to {decoded!r}, which restish routes cannot express"
+        segments[index] = decoded
+    return "/" + "/".join(segments), None
+
+
+def _note_servers(template: str, item: Mapping, operations: list, notes: list) -> None:
+    """Note ``servers`` below the top level: restish sends every call to one base URL."""
+    if item.get("servers"):
+        notes.append(f"ignored the servers of {template}: its calls go to the document's base URL")
+    for verb, operation in operations:
+        if operation.get("servers"):
+            notes.append(f"ignored the servers of {verb} {template}: it is sent to the document's base URL")
 
 
 def _operations(template: str, item: Mapping, notes: list) -> list[tuple[str, Mapping]]:
@@ -294,13 +373,15 @@ def _operations(template: str, item: Mapping, notes: list) -> list[tuple[str, Ma
 
 def _add(route: _Route, template: str, item: Mapping, operations: list, refs: Refs, notes: list) -> None:
     shared = _parameters(item.get("parameters"), refs, f"paths {template}")
-    route.docs.extend(_doc_of(item))
+    item_doc = _doc_of(item)  # a path item's summary applies to its operations without their own
     for verb, operation in operations:
         if any(verb == known for known, _ in route.operations):
             notes.append(f"skipped {verb} {template}: {verb} {route.template} is already mapped")
             continue
         route.operations.append((verb, operation))
-        route.docs.extend(_doc_of(operation))
+        doc = _doc_of(operation) or item_doc
+        if doc:
+            route.docs[verb] = doc
         where = f"paths {template} {verb.lower()}"
         # Operation-level parameters override path-level ones of the same name and place.
         merged = {**shared, **_parameters(operation.get("parameters"), refs, where)}
@@ -324,19 +405,28 @@ def _parameters(parameters: Any, refs: Refs, where: str) -> dict[tuple[str, str]
     return out
 
 
-def _doc_of(node: Mapping) -> list[str]:
-    text = node.get("summary") or node.get("description")
-    return [text.strip()] if isinstance(text, str) and text.strip() else []
+def _doc_of(node: Mapping) -> str | None:
+    """The node's summary, else its description, stripped; None if it has neither."""
+    for key in ("summary", "description"):
+        text = node.get(key)
+        if isinstance(text, str) and text.strip():
+            return text.strip()
+    return None
 
 
 def _build_map(routes: dict[str, _Route], notes: list) -> dict:
-    """The resources dict: methods, doc (first summary, then query parameters), names."""
-    taken = _client_names()
-    taken |= {t.strip("/").split("/")[0] for t in routes if not t.startswith("/{")} - {""}
+    """The resources dict: methods, doc (see :func:`_route_doc`), names."""
+    client_names = _client_names()
+    segments = {t.strip("/").split("/")[0]: t for t in reversed(routes) if not t.startswith("/{")}
+    segments.pop("", None)
+    for segment in sorted(client_names & segments.keys()):
+        notes.append(f"/{segment} ({segments[segment]}): api.{segment} is the Client's own attribute; "
+                     f"reach the path as api[{segment!r}]")
+    taken = client_names | segments.keys()
     raw: dict = {}
     for template, route in routes.items():
         spec: dict = {"methods": [verb for verb, _ in route.operations]}
-        doc = "\n\n".join(filter(None, (route.docs[0] if route.docs else "", _query_doc(route))))
+        doc = _route_doc(route)
         if doc:
             spec["doc"] = doc
         names = {}
@@ -357,13 +447,32 @@ def _client_names() -> set[str]:
     return {name for name in (*dir(Client), *settings) if not name.startswith("_")}
 
 
-def _query_doc(route: _Route) -> str:
-    return "\n".join(f"{verb} query: {', '.join(names)}" for verb, names in route.query.items())
+def _route_doc(route: _Route) -> str | dict | None:
+    """One text when the operations agree (or there is one), else ``{verb: its own text}``.
+
+    Each text is the summary then the query parameters, so ``help()`` on an RPC
+    method describes that operation, not the first one of its path.
+    """
+    verbs = [verb for verb, _ in route.operations]
+    texts = {route.docs.get(verb) for verb in verbs}
+    if len(texts) <= 1:
+        query = "\n".join(f"{verb} query: {', '.join(names)}" for verb, names in route.query.items())
+        return "\n\n".join(filter(None, (route.docs.get(verbs[0]), query))) or None
+    docs = {}
+    for verb in verbs:
+        query = f"query: {', '.join(route.query[verb])}" if verb in route.query else None
+        text = "\n\n".join(filter(None, (route.docs.get(verb), query)))
+        if text:
+            docs[verb.lower()] = text
+    return docs
 
 
 def _rpc_name(operation_id: Any, verb: str, taken: set, notes: list, template: str) -> str | None:
     """A unique identifier for ``operation_id`` (added to ``taken``), or None."""
-    if not isinstance(operation_id, str):
+    if operation_id is None:
+        return None
+    if not isinstance(operation_id, str):  # YAML text is kept as written; JSON can still say 404
+        notes.append(f"no RPC name for {verb} {template}: operationId {operation_id!r} is not a string")
         return None
     base = _NOT_IDENTIFIER.sub("_", operation_id).strip("_")
     if base[:1].isdigit():
@@ -398,17 +507,30 @@ def _swagger_base(document: Document) -> str | None:
 
 
 def _server_base(document: Document) -> str | None:
-    """The first server's URL with its variables' defaults, resolved against the fetch URL."""
+    """The first server's URL with its variables' defaults, resolved against the fetch URL.
+
+    Only the top-level ``servers`` count; those of path items and operations
+    are noted and ignored (see the module docstring). Raises MapError for a
+    malformed entry.
+    """
+    source = document.source
     servers = document.data.get("servers") or [{"url": "/"}]
-    server = servers[0] if isinstance(servers, list) else None
+    if not isinstance(servers, list):
+        raise MapError(f"'servers' must be a list, got {type(servers).__name__}", source)
+    server = servers[0]
     if not isinstance(server, Mapping) or not isinstance(server.get("url"), str):
-        raise MapError("servers[0] needs a 'url' string", document.source)
+        raise MapError("servers[0] needs a 'url' string", source)
     url = server["url"]
     variables = server.get("variables") or {}
+    if not isinstance(variables, Mapping):
+        raise MapError(f"servers[0] 'variables' must be a mapping, got {type(variables).__name__}", source)
     for name in re.findall(r"\{([^{}]+)\}", url):
-        default = variables.get(name, {}).get("default") if isinstance(variables.get(name), Mapping) else None
+        variable = variables.get(name)
+        if variable is not None and not isinstance(variable, Mapping):
+            raise MapError(f"servers[0] variable {name!r} must be a mapping with a 'default'", source)
+        default = variable.get("default") if variable is not None else None
         if default is None:
-            raise MapError(f"servers[0] url variable {{{name}}} has no default", document.source)
+            raise MapError(f"servers[0] url variable {{{name}}} has no default", source)
         url = url.replace(f"{{{name}}}", str(default))
     if urlsplit(url).scheme:
         return url
@@ -419,8 +541,17 @@ def _server_base(document: Document) -> str | None:
 
 
 def client_from_openapi(cls: type, spec: Any, url: str | None = None, **kw: Any) -> Any:
-    """``cls(base URL, resources=<map from spec>, **kw)``; see :meth:`Client.from_openapi`."""
-    translation = translate(load(spec, kw.get("verify", True), kw.get("app")))
+    """``cls(base URL, resources=<map from spec>, **kw)``; see :meth:`Client.from_openapi`.
+
+    A spec URL is fetched with the client's ``verify``, ``session`` and ``app``;
+    its ``auth`` and ``headers`` go along unless ``url`` names another origin
+    (then they are the API's, not the document host's). Raises InvalidValue
+    for ``resources=``, MapError for a bad document.
+    """
+    if "resources" in kw:
+        raise InvalidValue("from_openapi builds the map from the document; resources= cannot be given "
+                           "(use Client(url, resources=...) for a map of your own)")
+    translation = translate(_load_for(spec, url, kw))
     for note in translation.notes:
         log.info("%s: %s", translation.source, note)
     base = url or translation.base_url
@@ -433,6 +564,15 @@ def client_from_openapi(cls: type, spec: Any, url: str | None = None, **kw: Any)
     route_map = compile_map(translation.raw, raw_defaults, translation.source,
                             defaults_source=defaults_name, defaults_lines=defaults_lines)
     return cls(base, resources=route_map, defaults=None, **kw)
+
+
+def _load_for(spec: Any, url: str | None, kw: Mapping[str, Any]) -> Document:
+    """The document, fetched as the client being built would fetch it."""
+    credentials: dict[str, Any] = {}
+    spec_is_url = isinstance(spec, str) and spec.lower().startswith(("http://", "https://"))
+    if spec_is_url and (url is None or transport.origin_of(url) == transport.origin_of(spec)):
+        credentials = {"auth": kw.get("auth"), "headers": kw.get("headers")}
+    return load(spec, kw.get("verify", True), kw.get("app"), session=kw.get("session"), **credentials)
 
 
 def spec_to_yaml(spec: Any) -> str:

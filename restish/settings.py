@@ -16,12 +16,20 @@
 Keys are matched after the prefix case-insensitively, so ``from_settings(os.environ,
 'RESTISH_')`` reads ``RESTISH_URL``, and the environment the restish command
 uses (``RESTISH_URL``, ``RESTISH_TOKEN``, ``RESTISH_USER``, ``RESTISH_SHELL``)
-builds the same client. A bad value raises InvalidValue or MapError
-naming its key; the values of ``auth``, ``headers`` and ``url`` are never shown.
+builds the same client. Messages spell keys as the prefix does
+(``RESTISH_URL``, ``restish.url``).
+
+An unknown key after a prefix is most likely a typo (``restish.timout``) and
+raises InvalidValue, except after an environment-style prefix, one that ends
+in ``_``: the environment is shared with other programs (the restish command
+has its own ``RESTISH_*`` variables), so there an unknown key is logged as a
+warning and ignored. A bad value raises InvalidValue or MapError naming its
+key; the values of ``auth``, ``headers`` and ``url`` are never shown.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pkgutil
 from pathlib import Path
@@ -38,6 +46,8 @@ _COMMAND_ONLY = frozenset({"shell"})  # the restish command's own preference; no
 _TRUE = frozenset({"true", "yes", "on", "y", "t", "1"})
 _FALSE = frozenset({"false", "no", "off", "n", "f", "0"})
 
+log = logging.getLogger(__name__)
+
 
 def from_settings(settings: Mapping[str, Any], prefix: str = "restish.", *,
                   resolve: Callable[[str], Any] | None = None, **overrides: Any) -> Client:
@@ -47,12 +57,13 @@ def from_settings(settings: Mapping[str, Any], prefix: str = "restish.", *,
     :func:`pkgutil.resolve_name`; Pyramid passes ``config.maybe_dotted``).
     ``overrides`` are passed to :class:`Client` as they are and win over the
     settings (e.g. ``app=`` or ``session=``). Raises InvalidValue or MapError
-    naming the setting key, never a secret value.
+    naming the setting key, never a secret value; InvalidValue too for an
+    unknown key, unless the prefix ends in ``_`` (then it is logged).
     """
     reader = _Reader(prefix, resolve or pkgutil.resolve_name)
     given = reader.select(settings)
     if not str(given.get("url") or "").strip() and "url" not in overrides:
-        raise InvalidValue(f"setting {prefix}url is required")
+        raise InvalidValue(f"setting {reader.key('url')} is required")
     kwargs = {name: getattr(reader, name)(value) for name, value in given.items() if name not in _CREDENTIALS}
     if any(name in given for name in _CREDENTIALS):
         kwargs["auth"] = reader.credentials(given)
@@ -71,12 +82,20 @@ class _Reader:
 
     def __init__(self, prefix: str, resolve: Callable[[str], Any]) -> None:
         self.prefix, self.resolve = prefix, resolve
+        # RESTISH_ names RESTISH_URL, not RESTISH_url; restish. names restish.url.
+        self.upper = prefix.upper() == prefix != prefix.lower()
+        self.lenient = prefix.endswith("_")  # the environment: shared with other programs
 
     def key(self, name: str) -> str:
-        return f"{self.prefix}{name}"
+        """``name`` after the prefix, in the prefix's case."""
+        return f"{self.prefix}{name.upper() if self.upper else name}"
 
     def select(self, settings: Mapping[str, Any]) -> dict[str, Any]:
-        """``{name: value}`` for the prefixed keys; None values count as absent."""
+        """``{name: value}`` for the prefixed keys; None values count as absent.
+
+        Raises InvalidValue for an unknown key, or logs it for an
+        environment-style prefix (see the module docstring).
+        """
         out = {}
         for key, value in settings.items():
             if not isinstance(key, str) or not key.startswith(self.prefix) or value is None:
@@ -84,11 +103,16 @@ class _Reader:
             name = key[len(self.prefix):].lower()
             if name in _COMMAND_ONLY:
                 continue
-            if name not in KEYS:
-                known = ", ".join(self.key(k) for k in KEYS)
-                raise InvalidValue(f"unknown setting {key!r} (known: {known})")
-            out[name] = value
+            if name in KEYS:
+                out[name] = value
+            elif self.lenient:
+                log.warning("ignored unknown setting %s (known: %s)", key, self._known())
+            else:
+                raise InvalidValue(f"unknown setting {key!r} (known: {self._known()})")
         return out
+
+    def _known(self) -> str:
+        return ", ".join(self.key(k) for k in KEYS)
 
     def map_key(self, source: str | None, given: Mapping[str, Any]) -> str | None:
         """The setting a MapError came from: the one naming its file, else resources if given."""

@@ -7,19 +7,24 @@ the fault server's ``/status/200?body=`` route; its relative server URL
 shows what went over the wire.
 """
 import json
+import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import requests
 import yaml
 
 import restish
-from restish.openapi import spec_to_yaml
+from restish.openapi import load, spec_to_yaml, translate
+from servers import WSGIServer
 
 DATA = Path(__file__).parent / "data"
 PETSTORE = DATA / "petstore-openapi3.yaml"
+YAML11 = DATA / "yaml11-openapi3.yaml"
 
 
 def served(fault, text, ctype="application/yaml"):
@@ -63,12 +68,45 @@ def test_operation_ids_become_rpc_names(petstore):
     assert petstore.op_2fast()["path"] == "/json/v1/health"
 
 
-def test_docs_are_first_summary_then_query_parameters(petstore):
-    assert petstore.pets.doc == "List the pets.\n\nGET query: limit"
-    assert petstore.pets["rex"].doc == "One pet."                  # path item summary
+def test_docs_are_summaries_then_query_parameters(petstore):
+    raw = translate(load(PETSTORE)).raw
+    # /pets: three operations saying three things (DELETE from /pets/), so one text per verb.
+    assert raw["/pets"]["doc"] == {"get": "List the pets.\n\nquery: limit", "post": "Add a pet to the store.",
+                                   "delete": "Remove every pet."}
+    assert raw["/pets/{petId}"]["doc"] == "One pet."                # the path item's, for GET and PUT
+    assert raw["/pets/{id}/toys"]["doc"] == "A pet's toys.\n\nGET query: kind"
+    assert "doc" not in raw["/health"]
+    assert petstore.pets["rex"].doc == "One pet."
     assert petstore.pets["rex"].toys.doc == "A pet's toys.\n\nGET query: kind"
     assert petstore.health.doc is None
     assert "List the pets." in petstore.list_pets.__doc__
+    assert "Add a pet to the store." in petstore.createPet.__doc__
+    assert "List the pets." not in petstore.createPet.__doc__
+
+
+def test_each_rpc_method_shows_its_own_operations_doc():
+    # Needs the map format's per-verb doc (doc: {verb: text}) in routes.py/client.py.
+    doc = {"openapi": "3.0.0", "paths": {"/pets": {
+        "get": {"operationId": "listPets", "summary": "List pets."},
+        "post": {"operationId": "createPet", "summary": "Create a pet."},
+        "delete": {"operationId": "purge", "description": "Remove every pet."},
+        "put": {"operationId": "replace"}}}}
+    assert translate(load(doc)).raw["/pets"]["doc"] == {
+        "get": "List pets.", "post": "Create a pet.", "delete": "Remove every pet."}
+    api = restish.Client.from_openapi(doc, url="http://h")
+    assert "Create a pet." in api.createPet.__doc__ and "List pets." not in api.createPet.__doc__
+    assert "Remove every pet." in api.purge.__doc__
+    assert "List pets." in api.listPets.__doc__
+    assert not any(text in api.replace.__doc__ for text in ("List", "Create", "Remove"))
+
+
+def test_one_text_when_the_operations_agree():
+    doc = {"openapi": "3.0.0", "paths": {
+        "/a": {"summary": "Shared.", "get": {}, "put": {"parameters": [{"name": "q", "in": "query"}]}},
+        "/b": {"get": {"summary": "Same."}, "post": {"description": "Same."}},
+        "/c": {"get": {"summary": "Only one."}}}}
+    raw = translate(load(doc)).raw
+    assert (raw["/a"]["doc"], raw["/b"]["doc"], raw["/c"]["doc"]) == ("Shared.\n\nPUT query: q", "Same.", "Only one.")
 
 
 def test_openapi_3_0_and_swagger_2_from_dicts():
@@ -142,6 +180,121 @@ def test_kinto_document_as_json_file():
     assert api.heartbeat.route.template == "/__heartbeat__"
 
 
+def test_yaml_11_typing_does_not_change_the_document():
+    document = load(YAML11)
+    responses = document.data["paths"]["/a"]["get"]["responses"]
+    assert list(responses) == ["200", "default"]                    # not the int 200
+    assert document.data["components"]["schemas"]["A"]["properties"]["flag"]["default"] is True  # as safe_load
+    assert (document.data["openapi"], document.data["info"]["version"]) == ("3.0", "2021-01-01")
+    api = restish.Client.from_openapi(YAML11)
+    summary = {r.template: (sorted(r.methods), dict(r.names), r.doc) for r in api.routes}
+    assert summary == {
+        "/a": (["GET"], {"GET": "on"}, "yes"),
+        "/b": (["GET"], {"GET": "op_404"}, "GET query: 1, true"),
+        "/c": (["GET", "POST"], {"GET": "getC", "POST": "off"}, "12:30"),   # '<<' merged, not 750
+    }
+    assert api.on.route.template == "/a"
+    text = spec_to_yaml(YAML11)
+    assert "# API: 2021" in text and "# operationId '404' (GET /b) is named op_404" in text
+    again = restish.Client(api.url, resources=yaml.safe_load(text), defaults=None)
+    assert {r.template: (dict(r.names), r.doc) for r in again.routes} == \
+        {template: (names, doc) for template, (_, names, doc) in summary.items()}
+
+
+def test_a_non_string_operation_id_in_json_is_noted():
+    doc = {"openapi": "3.0.0", "paths": {"/a": {"get": {"operationId": 404}}}}
+    translation = translate(load(doc))
+    assert "no RPC name for GET /a: operationId 404 is not a string" in translation.notes
+    assert "names" not in translation.raw["/a"]
+
+
+def test_percent_encoded_templates_are_sent_as_written(fault):
+    doc = {"openapi": "3.0.0", "paths": {
+        "/json/a%20c": {"get": {"operationId": "encoded"}},
+        "/json/caf%C3%A9/{id}": {"get": {"operationId": "cafe"}},
+        "/json/a%2Fb": {"get": {"operationId": "slash"}}}}
+    api = restish.Client.from_openapi(doc, url=fault.url)
+    assert api.encoded()["path"] == "/json/a%20c"                  # not /json/a%2520c
+    assert api.cafe(id="x y")["path"] == "/json/caf%C3%A9/x%20y"
+    assert api.json["a c"].route == "/json/a c"                     # the route holds the text
+    assert "skipped /json/a%2Fb: segment 'a%2Fb' decodes to 'a/b'" in " ".join(translate(load(doc)).notes)
+
+
+def test_paths_named_like_client_attributes_are_noted(fault, caplog):
+    doc = {"openapi": "3.0.0", "paths": {"/login": {"post": {"operationId": "doLogin"}},
+                                         "/session/{id}": {"get": {}}, "/json": {"get": {}}}}
+    with caplog.at_level(logging.INFO, logger="restish.openapi"):
+        api = restish.Client.from_openapi(doc, url=fault.url)
+    logged = [r.getMessage() for r in caplog.records if r.name == "restish.openapi"]
+    assert "<openapi dict>: /login (/login): api.login is the Client's own attribute; " \
+           "reach the path as api['login']" in logged
+    assert any("api['session']" in line for line in logged)
+    assert not any("api['json']" in line for line in logged)
+    assert api["login"].url == f"{fault.url}/login" and api["session"][7].url == f"{fault.url}/session/7"
+
+
+def test_servers_below_the_top_level_are_noted():
+    doc = {"openapi": "3.0.0", "servers": [{"url": "https://api.example"}], "paths": {
+        "/a": {"servers": [{"url": "https://a.example"}], "get": {}},
+        "/b": {"get": {"servers": [{"url": "https://b.example"}]}, "post": {}}}}
+    translation = translate(load(doc))
+    assert translation.base_url == "https://api.example"
+    assert "ignored the servers of /a: its calls go to the document's base URL" in translation.notes
+    assert "ignored the servers of GET /b: it is sent to the document's base URL" in translation.notes
+
+
+def test_resources_cannot_be_given():
+    doc = {"openapi": "3.0.0", "paths": {"/a": {"get": {}}}}
+    with pytest.raises(restish.InvalidValue, match="from_openapi builds the map from the document; "
+                                                    "resources= cannot be given"):
+        restish.Client.from_openapi(doc, url="http://h", resources=None)
+
+
+GUARDED_SPEC = json.dumps({"openapi": "3.0.0", "paths": {"/items": {"get": {"operationId": "items"}}}})
+
+
+def guarded_spec(environ, start_response):
+    """The document, only for ``Bearer s3cret`` with ``X-Tenant: t1``; 401 otherwise."""
+    if (environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_X_TENANT")) != ("Bearer s3cret", "t1"):
+        start_response("401 Unauthorized", [("Content-Type", "application/json")])
+        return [b'{"error": "Unauthorized", "error_description": "who are you?"}']
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [GUARDED_SPEC.encode()]
+
+
+def test_a_spec_behind_auth_is_fetched_with_the_clients_credentials(fault):
+    with WSGIServer(guarded_spec) as server:
+        spec = server.url + "/openapi.json"
+        with pytest.raises(restish.Unauthorized):
+            restish.Client.from_openapi(spec)
+        api = restish.Client.from_openapi(spec, auth=restish.auth.Bearer("s3cret"), headers={"X-Tenant": "t1"})
+        assert api.items.route == "/items" and api.url == server.url
+        session = requests.Session()
+        session.headers.update({"Authorization": "Bearer s3cret", "X-Tenant": "t1"})
+        assert restish.Client.from_openapi(spec, session=session).session is session
+        # url= on another origin: the credentials are that API's, not the document host's.
+        with pytest.raises(restish.Unauthorized) as info:
+            restish.Client.from_openapi(spec, url=fault.url, auth=restish.auth.Bearer("s3cret"),
+                                        headers={"X-Tenant": "t1"})
+        assert "s3cret" not in str(info.value)
+
+
+def test_a_redirected_spec_fetch_drops_the_credentials(fault):
+    target = f"{fault.url}/status/200?body={quote(GUARDED_SPEC)}"
+    with WSGIServer(redirect_to(target)) as server:
+        restish.Client.from_openapi(server.url + "/spec", auth=restish.auth.Bearer("s3cret"),
+                                    headers={"X-Api-Key": "k3y"})
+    sent = next(headers for method, path, headers in reversed(fault.requests) if path.startswith("/status/200"))
+    assert "Authorization" not in sent and "X-Api-Key" not in sent
+
+
+def redirect_to(url):
+    def app(environ, start_response):
+        start_response("302 Found", [("Location", url), ("Content-Length", "0")])
+        return [b""]
+    return app
+
+
 @pytest.mark.parametrize("doc, problem", [
     (["not", "a", "mapping"], "not an OpenAPI document: the top level is a list"),
     ({"paths": {}}, "not an OpenAPI document: no 'openapi' or 'swagger'"),
@@ -157,6 +310,12 @@ def test_kinto_document_as_json_file():
      r"external \$ref 'common.yaml#/limit' is not supported"),
     ({"openapi": "3.0.0", "servers": [{"url": "https://{host}/v1"}], "paths": {}},
      r"servers\[0\] url variable \{host\} has no default"),
+    ({"openapi": "3.0.0", "servers": [{"url": "http://{h}", "variables": ["x"]}], "paths": {}},
+     r"servers\[0\] 'variables' must be a mapping, got list"),
+    ({"openapi": "3.0.0", "servers": [{"url": "http://{h}", "variables": {"h": "x"}}], "paths": {}},
+     r"servers\[0\] variable 'h' must be a mapping with a 'default'"),
+    ({"openapi": "3.0.0", "servers": {"url": "http://x"}, "paths": {}}, r"'servers' must be a list, got dict"),
+    ({"openapi": "3.0.0", "servers": ["http://x"], "paths": {}}, r"servers\[0\] needs a 'url' string"),
 ])
 def test_bad_documents_raise_map_error(doc, problem):
     with pytest.raises(restish.MapError, match=problem) as info:
@@ -193,10 +352,12 @@ def test_fetch_url_credentials_never_show(fault):
 
 
 def test_cli_openapi_writes_resources_yaml(tmp_path):
+    # The restish being tested, not whatever copy is installed: cwd is elsewhere.
+    env = {**os.environ, "PYTHONPATH": str(Path(restish.__file__).parent.parent)}
     done = subprocess.run([sys.executable, "-m", "restish", "openapi", str(PETSTORE)],
-                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout == spec_to_yaml(PETSTORE)
     bad = subprocess.run([sys.executable, "-m", "restish", "openapi", str(tmp_path / "nope.yaml")],
-                         capture_output=True, text=True, timeout=60, cwd=tmp_path)
+                         capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
     assert bad.returncode == 2 and "cannot read OpenAPI document" in bad.stderr

@@ -14,11 +14,15 @@ SHARED_AUTH = requests.auth.HTTPBasicAuth("svc", "pw")  # reached by dotted name
 
 def probe(request):
     """Calls httpbin through request.restish and says which client and pool it used."""
+    # Reified: the first access stores the client on the request itself; a plain
+    # property would leave request.__dict__ without it.
+    before = "restish" in request.__dict__
     client = request.restish
     echo = client.anything["probe"].get(n=1)
     adapter = client.session.get_adapter(client.url)
     return {
-        "reified": request.restish is client,
+        "reified": (before, "restish" in request.__dict__) == (False, True),
+        "registry": client is request.registry.restish,
         "client": id(client), "session": id(client.session), "pool": id(adapter.poolmanager),
         "authorization": echo["headers"].get("Authorization"), "x_app": echo["headers"].get("X-App"),
         "url": echo["url"],
@@ -48,9 +52,10 @@ def served(app):
         yield server.url
 
 
-def test_views_reach_the_api_through_request_restish(served, httpbin):
-    answer = requests.get(served + "/probe", timeout=10).json()
-    assert answer["reified"] is True
+def test_views_reach_the_api_through_request_restish(served, httpbin, app):
+    answer, again = (requests.get(served + "/probe", timeout=10).json() for _ in range(2))
+    assert answer["reified"] is True and answer["registry"] is True
+    assert answer["client"] == again["client"] == id(app.registry.restish)  # one client, two requests
     assert answer["url"] == f"{httpbin}/anything/probe?n=1"
     assert answer["authorization"] == requests.auth._basic_auth_str("ann", "s3cret")
     assert answer["x_app"] == "pyramid"

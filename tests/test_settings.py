@@ -1,4 +1,6 @@
 """restish.from_settings: a client from a flat mapping of strings, and bad settings named by key."""
+import logging
+
 import pytest
 import requests
 
@@ -53,6 +55,31 @@ def test_environment_style_prefix_and_overrides(httpbin, map_file):
     api = from_settings(env, "RESTISH_", session=session)
     assert api.session is session
     assert api.anything["y"].post(a=1)["json"] == {"a": 1}
+
+
+def test_unknown_environment_variables_are_logged_not_fatal(httpbin, map_file, caplog):
+    env = {"RESTISH_URL": httpbin, "RESTISH_RESOURCES": map_file, "RESTISH_DEBUG": "1", "RESTISH_COLOR": "never"}
+    with caplog.at_level(logging.WARNING, logger="restish.settings"):
+        api = from_settings(env, "RESTISH_")
+    assert api.url == httpbin
+    logged = [r.getMessage() for r in caplog.records if r.name == "restish.settings"]
+    assert len(logged) == 2 and all(line.startswith("ignored unknown setting RESTISH_") for line in logged)
+    assert "(known: RESTISH_URL, RESTISH_RESOURCES, RESTISH_DEFAULTS" in logged[0]
+    assert "never" not in " ".join(logged)   # a key, never its value
+
+
+@pytest.mark.parametrize("settings, prefix, message", [
+    ({"RESTISH_URL": " "}, "RESTISH_", "setting RESTISH_URL is required"),
+    ({"RESTISH_URL": "http://h", "RESTISH_TIMEOUT": "soon"}, "RESTISH_", "setting RESTISH_TIMEOUT: expected seconds"),
+    ({"restish.url": "http://h", "restish.Timout": "5"}, "restish.",
+     "unknown setting 'restish.Timout' (known: restish.url, restish.resources"),
+    ({"Plone.Restish.url": "http://h", "Plone.Restish.retry": "5"}, "Plone.Restish.",
+     "unknown setting 'Plone.Restish.retry' (known: Plone.Restish.url,"),
+])
+def test_keys_are_named_as_the_prefix_spells_them(settings, prefix, message):
+    with pytest.raises(restish.InvalidValue) as info:
+        from_settings({**settings, prefix + "resources": ""}, prefix)
+    assert message in str(info.value)
 
 
 @pytest.mark.parametrize("env, header, expected", [
