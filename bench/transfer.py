@@ -36,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Callable, Dict, List
+from typing import Dict, List
 
 CHUNK = 64 * 1024
 MiB = 1 << 20

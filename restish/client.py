@@ -14,16 +14,20 @@ import threading
 import time
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
+from requests.utils import get_auth_from_url
 
 from . import __version__, logs, paging, payloads, transport
 from . import auth as _auth
 from .errors import (DecodeError, InvalidValue, MapError, MethodNotAllowed, TransportError,
                      UnknownItem, error_for_response)
+from .headers import first_header_problem
+from .redact import redact_text, redact_url
 from .resources import Resource, ResourceCollection
 from .routes import RouteMap, bundled_path, load_map
 
@@ -31,7 +35,14 @@ __all__ = ["Client", "BUNDLED"]
 
 
 class _Bundled:
+    """The type of :data:`BUNDLED`; there is only one, checked with ``is``."""
+
     def __repr__(self) -> str:
+        return "BUNDLED"
+
+    def __reduce__(self) -> str:
+        # By reference: pickle stores "restish.client.BUNDLED", and copy/deepcopy
+        # return this very object, so the ``is BUNDLED`` checks hold in the copy.
         return "BUNDLED"
 
 
@@ -85,13 +96,28 @@ class RpcMethod:
     def __init__(self, client: "Client", name: str, route: Any, method: str) -> None:
         self._client, self.name, self.route, self.method = client, name, route, method
 
-    def __call__(self, **kwargs: Any) -> Any:
-        """Route variables are taken from kwargs by name; the rest is payload or query."""
+    def __call__(self, /, **kwargs: Any) -> Any:
+        """Route variables are taken from kwargs by name; the rest is payload or query.
+
+        ``self`` is positional-only, so a route variable may be called ``self``.
+        """
         return self._client._call_rpc(self.route, self.method, kwargs)
+
+    def iterate(self, /, **kwargs: Any) -> Iterator[Any]:
+        """The items of every page of a GET listing, as ``.iterate()`` on its proxy gives them.
+
+        Raises InvalidValue when the name is not a GET.
+        """
+        if self.method != "GET":
+            raise InvalidValue(f"{self.method} {self.route.template}: {self.name}.iterate() pages GET "
+                               f"listings, and {self.name} is a {self.method}")
+        return self._client._rpc_resource(self.route, self.method, kwargs).iterate(**kwargs)
 
     @property
     def __doc__(self) -> str:  # type: ignore[override]  # help() shows the map's doc
-        return f"{self.method} {self.route.template}\n\n{self.route.doc or ''}".strip()
+        route = self.route
+        doc = route.docs.get(self.method) if route.docs else route.doc  # the doc of this verb
+        return f"{self.method} {route.template}\n\n{doc or ''}".strip()
 
     def __repr__(self) -> str:
         return f"<rpc {self.name}: {self.method} {self.route.template}>"
@@ -122,12 +148,14 @@ class Client:
         self._settings = dict(url=url, resources=resources, defaults=defaults, auth=auth,
                               headers=headers, timeout=timeout, retries=retries, verify=verify,
                               app=app, session=session, expand=expand, on_token=on_token)
-        self.url = _base_url(url)
+        self.url, url_auth = _base_url(url)
         self._map = _choose_map(resources, defaults)
-        self._check_rpc_names()
-        self.auth = auth
+        # As requests does: user:password in the base URL is Basic auth unless auth= is given.
+        self.auth = auth if auth is not None else url_auth
         self.on_token = on_token  # told of every new token (login, renewal)
         self._grant: _auth.TokenGrant | None = None  # set by login(): how to renew
+        if headers:
+            _check_headers(headers, "Client(headers=...)")  # once here, not at every call
         self.headers = CaseInsensitiveDict({"User-Agent": USER_AGENT, **(headers or {})})
         self.timeout = check_timeout(timeout)
         self.retries = retries
@@ -143,6 +171,7 @@ class Client:
         self._environment = transport.EnvironmentCache()
         self._local = threading.local()
         self._root = ResourceCollection(self, self._map.root, "")
+        self._check_rpc_names()  # last: instance attributes (url, session...) are set by now
 
     @classmethod
     def from_openapi(cls, spec: Any, url: str | None = None, **kw: Any) -> "Client":
@@ -172,22 +201,38 @@ class Client:
     def _ipython_key_completions_(self) -> list[str]:
         return self._root._ipython_key_completions_()
 
+    # A client, like a proxy, names a place, not a container: membership or
+    # iteration would need requests, which restish never sends implicitly. Without
+    # these, Python falls back to __getitem__(0), __getitem__(1)... forever.
+    def __iter__(self) -> Any:
+        raise TypeError("a restish Client is not iterable; use api.<collection>.iterate() to page through a collection")
+
+    def __contains__(self, item: Any) -> bool:
+        raise TypeError("'in' does not apply to a restish Client: it holds no items; "
+                        "use api.<collection>.get() or .iterate() and look in the result")
+
     def __repr__(self) -> str:
         mode = "permissive" if self._map.permissive else f"{len(self._map.routes)} routes"
-        return f"<restish.Client {self.url} ({mode})>"
+        return f"<restish.Client {redact_url(self.url)} ({mode})>"
 
     def __reduce__(self):
         return (_restore_client, (self._settings,))
 
     def _check_rpc_names(self) -> None:
+        """MapError for an RPC name that a Client attribute (method or instance attribute) hides."""
         for name, (route, _) in self._map.rpc.items():
-            if hasattr(type(self), name):
+            if hasattr(type(self), name) or name in self.__dict__:
                 raise MapError(f"route {route.template}: RPC name {name!r} is taken by Client.{name}",
                                self._map.source)
 
     @property
     def last_response(self) -> requests.Response | None:
-        """The ``requests.Response`` of the last call made by this thread."""
+        """The ``requests.Response`` of the last call made by this thread.
+
+        None before this thread's first call, and after a call that got no
+        response (a ``TransportError``). A call refused before sending anything
+        (``InvalidValue``, ``MethodNotAllowed``) leaves it as it was.
+        """
         return getattr(self._local, "response", None)
 
     @property
@@ -237,20 +282,41 @@ class Client:
             call.close()
 
     def _call_rpc(self, route, method: str, kwargs: dict) -> Any:
+        return self._call(self._rpc_resource(route, method, kwargs), method, kwargs)
+
+    def _rpc_resource(self, route, method: str, kwargs: dict) -> Resource:
+        """The proxy of ``route`` with its variables popped from ``kwargs`` (the rest is the payload)."""
         resource = self._root
+        where = f"{method} {route.template}"
         for segment in route.template.strip("/").split("/") if route.template != "/" else ():
             if segment.startswith("{"):
                 name = segment[1:-1]
                 if name not in kwargs:
-                    raise InvalidValue(f"{route.names[method]}(): missing route variable {name!r} for {route.template}")
-                resource = resource._variable(str(kwargs.pop(name)))
+                    raise InvalidValue(f"{where}: {route.names[method]}() is missing route variable {name!r}")
+                try:
+                    resource = resource._variable(str(kwargs.pop(name)))
+                except InvalidValue as exc:
+                    raise InvalidValue(f"{where}: {exc}") from exc
             else:
                 resource = resource._fixed(segment, UnknownItem)
-        return self._call(resource, method, kwargs)
+        return resource
 
     def _prepare_call(self, resource: Resource, method: str, kwargs: dict,
                       url: str | None = None) -> Call:
-        """The call to send; ``url``, an exact URL (a next-page link), replaces the resource's."""
+        """The call to send; ``url``, an exact URL (a next-page link), replaces the resource's.
+
+        Raises MethodNotAllowed, or InvalidValue whose message starts with "VERB path".
+        """
+        try:
+            return self._build_call(resource, method, kwargs, url)
+        except InvalidValue as exc:
+            # Payload, query and option checks don't know the call; say which call it was,
+            # unless the message does already ("POST /path: ..." or "POST http://...: ...").
+            if str(exc).startswith(f"{method} "):
+                raise
+            raise InvalidValue(f"{method} {resource.path}: {exc}") from exc
+
+    def _build_call(self, resource: Resource, method: str, kwargs: dict, url: str | None) -> Call:
         self._check_method(resource, method)
         options = {k: kwargs.pop(k) for k in RESERVED.intersection(kwargs)}
         files = {k: kwargs.pop(k) for k in [k for k in kwargs if k.startswith(UPLOAD_PREFIX)]}
@@ -322,7 +388,13 @@ class Client:
             merged.update(headers)
         prepared.method = method
         prepared.url = url
-        prepared.prepare_headers({k: v for k, v in merged.items() if v is not None})
+        if headers:
+            _check_headers(headers)  # before requests', whose message would hold the value
+        try:
+            prepared.prepare_headers({k: v for k, v in merged.items() if v is not None})
+        except requests.exceptions.InvalidHeader:
+            # A session header. from None: requests' message, and so its traceback, holds the value.
+            raise InvalidValue(first_header_problem(merged) or "a session header cannot be sent") from None
         prepared.hooks = default_hooks()
         # An upload's tell(): requests rewinds to it for a 307/308 (None: nothing to rewind).
         prepared._body_position = body.tell() if hasattr(body, "tell") else None  # type: ignore[attr-defined]
@@ -352,7 +424,11 @@ class Client:
 
     def _send(self, call: Call) -> requests.Response:
         stream = call.stream_to is not None
-        response = self._exchange(call.prepared, call.settings, call.timeout, stream)
+        try:
+            response = self._exchange(call.prepared, call.settings, call.timeout, stream)
+        except BaseException:
+            self._local.response = None  # this call got no response; don't show the previous one's
+            raise
         self._local.response = response
         return response
 
@@ -408,22 +484,46 @@ def decode(response: requests.Response, method: str = "GET") -> Any:
         try:
             return json.loads(content)
         except ValueError as exc:
-            raise DecodeError(f"{method} {response.url}: body is not valid JSON although "
+            raise DecodeError(f"{method} {redact_url(response.url)}: body is not valid JSON although "
                               f"Content-Type says {mime}: {exc}") from exc
     if mime.startswith("text/"):
         return response.text
     return content
 
 
-def _base_url(url: str) -> str:
+def _base_url(url: Any) -> tuple[str, Any]:
+    """``(base URL without user info or trailing slash, Basic auth from the user info or None)``.
+
+    Raises InvalidValue, with secrets masked, for a URL that is not http(s),
+    does not parse, or has a query or fragment (paths are appended to it).
+    """
     if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
-        raise InvalidValue(f"base URL must start with http:// or https://, not {url!r}")
+        shown = redact_url(url) if isinstance(url, str) else url
+        raise InvalidValue(f"base URL must start with http:// or https://, not {shown!r}")
+    if "?" in url or "#" in url:
+        shown = redact_url(url.split("#", 1)[0].split("?", 1)[0])  # a fragment may hold a token too
+        raise InvalidValue(f"base URL {shown!r} has a query or fragment; paths are appended "
+                           f"to the base URL, so give it without and pass query parameters with qs=")
     prepared = requests.PreparedRequest()
     try:
         prepared.prepare_url(url, None)
     except requests.RequestException as exc:
-        raise InvalidValue(f"invalid base URL {url!r}: {exc}") from exc
-    return prepared.url.rstrip("/")  # type: ignore[union-attr]
+        raise InvalidValue(f"invalid base URL {redact_url(url)!r}: {redact_text(str(exc))}") from None
+    base: str = prepared.url.rstrip("/")  # type: ignore[union-attr]
+    parts = urlsplit(base)
+    if "@" not in parts.netloc:
+        return base, None
+    # requests would send user:password as Basic auth; do the same, and keep it out of .url.
+    user, password = get_auth_from_url(base)
+    base = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    return base, _auth.Basic(user, password) if user or password else None
+
+
+def _check_headers(headers: Mapping[Any, Any], where: str = "") -> None:
+    """InvalidValue naming the first header that cannot be sent, never its value."""
+    problem = first_header_problem(headers)
+    if problem:
+        raise InvalidValue(f"{where}: {problem}" if where else problem)
 
 
 def _choose_map(resources: Any, defaults: Any) -> RouteMap:

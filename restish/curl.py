@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 import shlex
 from typing import Any, Mapping
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
 
 import requests
 
 from .redact import MASK, is_secret_name, redact_url
 from .transport import auth_headers
 
-__all__ = ["to_curl", "shown_headers", "shown_body", "secret_values", "scrub"]
+__all__ = ["to_curl", "shown_headers", "shown_body", "secret_values", "secret_spellings", "spelled", "scrub"]
 
 _FORM = "application/x-www-form-urlencoded"
+# Auth headers that name, not prove: still shown as ***, but their values (a user
+# name, the scope "widgetcli") are not scrubbed from every body logged.
+_NAMES_NOT_SECRETS = frozenset({"x-oauth-username", "x-oauth-scope"})
 # Headers curl sets by itself from the command line.
 _LEFT_TO_CURL = frozenset({"content-length", "connection", "accept-encoding"})
 
@@ -65,16 +68,34 @@ def shown_body(body: Any, headers: Mapping[str, str], limit: int | None = None) 
 
 def secret_values(prepared: requests.PreparedRequest) -> frozenset[str]:
     """The secrets ``prepared`` carries (masked header values, the credentials
-    after an auth scheme such as ``Bearer``, masked body fields), so that an
+    after an auth scheme such as ``Bearer``, secret query parameters, masked body fields), so that an
     answer echoing them can be scrubbed with :func:`scrub` before it is logged."""
     found: set[str] = set()
     for name, value in prepared.headers.items():
-        if _masked(prepared, name):
+        if _masked(prepared, name) and name.lower() not in _NAMES_NOT_SECRETS:
             found.update((value, value.split(" ", 1)[-1]))
+    query = urlsplit(prepared.url or "").query
+    if query:
+        found.update(value for name, value in parse_qsl(query) if is_secret_name(name))
     text = _text(prepared.body, prepared.headers)
     if text is not None and not text.startswith("<"):
         _masked_fields(text, prepared.headers.get("Content-Type", ""), found)
     return frozenset(value for value in found if len(value) >= 4)  # shorter would mask noise
+
+
+def secret_spellings(secret: str) -> set[str]:
+    """``secret`` as it may come back in a server's text: raw, form- or URL-encoded
+    (``quote_plus`` / ``quote``, either safe set), JSON-escaped (ASCII or not), and
+    each of those with runs of whitespace made one space (as error descriptions are)."""
+    spellings = {secret, quote_plus(secret), quote_plus(secret, safe=""), quote(secret), quote(secret, safe=""),
+                 json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    spellings |= {" ".join(spelling.split()) for spelling in spellings}
+    return {spelling for spelling in spellings if spelling}
+
+
+def spelled(secrets: frozenset[str]) -> frozenset[str]:
+    """Every spelling of every one of ``secrets`` (see :func:`secret_spellings`)."""
+    return frozenset(spelling for secret in secrets for spelling in secret_spellings(secret))
 
 
 def scrub(text: str, secrets: frozenset[str]) -> str:

@@ -118,7 +118,12 @@ class RequestError(RestishError):
         self.method: str = method or response.request.method or "?"
         self.url: str = redact_url(response.url)
         self.error, self.description = _error_fields(response)
-        super().__init__(f"{self.method} {self.url} -> {self.code} {self.error}: {self.description}")
+        secrets = _request_secrets(response)
+        if secrets:  # a server may echo the token or password it was sent ("token abc123 expired")
+            from .curl import scrub
+            self.url, self.error, self.description = (scrub(t, secrets) for t in (self.url, self.error, self.description))
+        message = f"{self.method} {self.url} -> {self.code} {self.error}"
+        super().__init__(f"{message}: {self.description}" if self.description else message)
 
 
 class ClientError(RequestError):
@@ -171,6 +176,16 @@ def _error_fields(response: "requests.Response") -> tuple[str, str]:
             error = error.get("code") or error.get("type") or reason
         return str(error), _short(str(description))
     return reason, _short(response.text if response.content else "")
+
+
+def _request_secrets(response: "requests.Response") -> frozenset[str]:
+    """Every spelling of the secrets the request carried (auth headers, secret fields)."""
+    request = getattr(response, "request", None)
+    if request is None or not hasattr(request, "headers"):
+        return frozenset()
+    # Late: curl imports transport, which imports this module. Only errors pay for it.
+    from .curl import secret_values, spelled
+    return spelled(secret_values(request))
 
 
 def _json_or_none(response: "requests.Response") -> Any:

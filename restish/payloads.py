@@ -12,16 +12,21 @@ QUERY_VERBS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPE = "application/json"
 
-# Splits "object_content" / "object.content" at the first separator that has a
-# name on both sides, so "_limit" and "trailing_" stay whole.
+# Splits "object_content" at the first separator that has a name on both
+# sides, so "_limit" and "trailing_" stay whole.
 _SEPARATOR = re.compile(r"(?<=[^_.])[_.](?=[^_.])")
+# A key with a dot chose dots: "object.display_name" splits on dots only.
+_DOT = re.compile(r"(?<=[^.])\.(?=[^.])")
 
 
 def expand(kwargs: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> dict:
     """Nest ``key_subkey`` and ``key.subkey`` kwargs into dicts.
 
-    A key the default payload holds literally, at the same depth, stays whole:
-    with defaults ``{"display_name": ...}``, ``display_name=`` is not nested.
+    A key with a dot is split on dots only (``object.display_name`` ->
+    ``{"object": {"display_name": ...}}``). A key the default payload holds
+    literally, at the same depth, stays whole: with defaults
+    ``{"display_name": ...}``, ``display_name=`` is not nested. ``kwargs`` and
+    the dicts in it are not changed. Raises InvalidValue for keys that conflict.
     """
     out: dict = {}
     for key, value in kwargs.items():
@@ -31,21 +36,24 @@ def expand(kwargs: Mapping[str, Any], defaults: Mapping[str, Any] | None = None)
 
 def _place(target: dict, key: str, value: Any, defaults: Any) -> None:
     original = key
+    separator = _DOT if "." in key else _SEPARATOR
     while not (isinstance(defaults, Mapping) and key in defaults):
-        match = _SEPARATOR.search(key)
+        match = separator.search(key)
         if match is None:
             break
         head, key = key[: match.start()], key[match.end():]
         child = target.setdefault(head, {})
         if not isinstance(child, dict):
-            raise InvalidValue(f"keyword {original!r} nests under {head!r}, which is already set to {child!r}")
+            raise InvalidValue(f"keyword {original!r} nests under {head!r}, which is already set to a {type(child).__name__}")
         target = child
         defaults = defaults.get(head) if isinstance(defaults, Mapping) else None
     existing = target.get(key)
     if isinstance(existing, dict) and isinstance(value, Mapping):
-        target[key] = deep_merge(existing, value)
+        target[key] = deep_merge(existing, plain_copy(value))
     elif isinstance(existing, dict):
         raise InvalidValue(f"keyword {original!r} would replace the nested {key!r} built from other keywords")
+    elif isinstance(value, dict):
+        target[key] = plain_copy(value)  # later keywords nest into it: leave the caller's dict alone
     else:
         target[key] = value
 

@@ -8,7 +8,10 @@ MASK = "***"
 
 # Header and parameter names whose values are secrets (matched case-insensitively).
 _SECRET_NAME = re.compile(
-    r"authorization|token|password|passwd|secret|api[-_]?key|cookie|session|signature|credential",
+    r"authorization|token|password|passwd|secret|api[-_]?key|cookie|session|signature|credential"
+    r"|(?:access|private|subscription)[-_]?key|assertion"
+    r"|(?:^|[-_.])auth(?:$|[-_.])"  # X-Auth, X-Auth-Key, ?auth= (not "author")
+    r"|^x-[\w-]*key$|^key$|^sig$|^pass(?:phrase)?$",  # X-Tenant-Key, ?key= (Google), ?sig= (Azure SAS)
     re.IGNORECASE,
 )
 _USERINFO = re.compile(r"(//)[^/@\s]+@")
@@ -23,7 +26,10 @@ def redact_url(url: str) -> str:
     """The URL with user info and secret query values masked."""
     if not url or ("@" not in url and "?" not in url):
         return url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL urlsplit accepts (a bad IPv6 host): mask all it might hold
+        return redact_text(url.split("?", 1)[0]) + (f"?{MASK}" if "?" in url else "")
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"

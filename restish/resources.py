@@ -26,11 +26,15 @@ _DOT_SEGMENTS = frozenset({"", ".", ".."})
 PROXY_ATTRIBUTES = ("path", "url", "route", "methods", "doc", "defaults", "iterate", "prepare")
 
 
-def encode_segment(value: Any) -> str:
-    """One path segment: ``str(value)`` percent-encoded so it cannot change the route."""
+def encode_segment(value: Any, parent: str = "") -> str:
+    """One path segment: ``str(value)`` percent-encoded so it cannot change the route.
+
+    Raises InvalidValue, naming ``parent`` (the path above), for '', '.' and '..'.
+    """
     text = str(value)
     if text in _DOT_SEGMENTS:
-        raise InvalidValue(f"{text!r} cannot be a path segment: servers collapse empty and dot segments")
+        raise InvalidValue(f"{parent or '/'}: {text!r} cannot be a path segment below it: "
+                           f"servers collapse empty and dot segments")
     return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
 
 
@@ -66,7 +70,7 @@ class Resource:
         if node is not None:
             segment = node.segment
         elif self._client._map.permissive:
-            node, segment = self._node, encode_segment(name)
+            node, segment = self._node, encode_segment(name, self._path)
         else:
             raise error(self.path, name, self._node.suggest(name))
         return ResourceCollection(self._client, node, f"{self._path}/{segment}", self._trail + ((False, name),))
@@ -77,20 +81,23 @@ class Resource:
             raise UnknownItem(self.path, text, self._node.suggest(text))
         if node.transform is not None:
             text = node.transform(text)
-        path = f"{self._path}/{encode_segment(text)}"
+        path = f"{self._path}/{encode_segment(text, self._path)}"
         return ResourceItem(self._client, node, path, self._trail + ((True, text),))
 
     # -- what the map says -------------------------------------------
 
     @property
     def path(self) -> str:
-        """The encoded path below the client's base URL, e.g. ``/people/alice``."""
-        return self._path or "/"
+        """The encoded path below the client's base URL, e.g. ``/people/alice``.
+
+        It ends with a slash when the route template does (``/people/``).
+        """
+        return (self._path + self._node.suffix) or "/"
 
     @property
     def url(self) -> str:
         """The full URL of this resource."""
-        return self._client.url + self._path
+        return self._client.url + self._path + self._node.suffix
 
     @property
     def route(self) -> str | None:
@@ -112,7 +119,7 @@ class Resource:
 
     @property
     def doc(self) -> str | None:
-        """The route's ``doc:`` from the map."""
+        """The route's ``doc:`` from the map; a per-verb doc gives one ``VERB: doc`` line per verb."""
         route = self._node.route
         return route.doc if route else None
 
@@ -122,35 +129,35 @@ class Resource:
 
     # -- verbs -------------------------------------------------------
 
-    def get(self, **kwargs: Any) -> Any:
+    def get(self, /, **kwargs: Any) -> Any:
         """GET; kwargs and ``qs=`` become the query string. Returns the decoded body."""
         return self._client._call(self, "GET", kwargs)
 
-    def post(self, **kwargs: Any) -> Any:
+    def post(self, /, **kwargs: Any) -> Any:
         """POST; kwargs are merged with the defaults into the JSON body."""
         return self._client._call(self, "POST", kwargs)
 
-    def put(self, **kwargs: Any) -> Any:
+    def put(self, /, **kwargs: Any) -> Any:
         """PUT; kwargs are merged with the defaults into the JSON body."""
         return self._client._call(self, "PUT", kwargs)
 
-    def patch(self, **kwargs: Any) -> Any:
+    def patch(self, /, **kwargs: Any) -> Any:
         """PATCH; kwargs are merged with the defaults into the JSON body."""
         return self._client._call(self, "PATCH", kwargs)
 
-    def delete(self, **kwargs: Any) -> Any:
+    def delete(self, /, **kwargs: Any) -> Any:
         """DELETE; kwargs, if any, become the JSON body."""
         return self._client._call(self, "DELETE", kwargs)
 
-    def head(self, **kwargs: Any) -> Any:
+    def head(self, /, **kwargs: Any) -> Any:
         """HEAD; returns the response headers (a case-insensitive mapping)."""
         return self._client._call(self, "HEAD", kwargs)
 
-    def options(self, **kwargs: Any) -> Any:
+    def options(self, /, **kwargs: Any) -> Any:
         """OPTIONS; kwargs become the query string."""
         return self._client._call(self, "OPTIONS", kwargs)
 
-    def iterate(self, **kwargs: Any) -> Iterator[Any]:
+    def iterate(self, /, **kwargs: Any) -> Iterator[Any]:
         """The items of every page, fetched lazily, one page at a time (see :mod:`restish.paging`).
 
         kwargs are those of ``.get()``; ``max_items=`` and ``max_pages=`` bound it.
@@ -158,11 +165,32 @@ class Resource:
         """
         return paging.iterate(self, kwargs)
 
-    def prepare(self, method: str, **kwargs: Any) -> "requests.PreparedRequest":
-        """The request ``method`` would send, auth applied, without sending it."""
-        return self._client._prepare_call(self, method.upper(), kwargs).prepared
+    def prepare(self, method: str, /, **kwargs: Any) -> "requests.PreparedRequest":
+        """The request ``method`` would send, auth applied, without sending it.
+
+        Files restish opened for ``upload_file=`` (a path) are closed before this
+        returns, so such a prepared request shows what would be sent but cannot
+        be sent itself; make the call instead. Raises what the call would raise
+        before sending.
+        """
+        call = self._client._prepare_call(self, method.upper(), kwargs)
+        call.close()
+        return call.prepared
 
     # -- Python protocols ----------------------------------------------
+
+    # A proxy names a place on the server, not a container: iterating or testing
+    # membership would need requests, and a proxy never sends one implicitly.
+    # TypeError, as for any non-container, is least surprising; returning False
+    # from ``in`` would be a silent lie. Without these two, Python falls back to
+    # __getitem__(0), __getitem__(1)... and never stops.
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError(f"{type(self).__name__} {self.path} is not iterable; "
+                        f"use .iterate() to page through a collection")
+
+    def __contains__(self, item: Any) -> bool:
+        raise TypeError(f"'in' does not apply to {type(self).__name__} {self.path}: a proxy holds no items; "
+                        f"use .get() or .iterate() and look in the result")
 
     def __repr__(self) -> str:
         return " ".join((f"<{type(self).__name__}", self.path, *self.methods)) + ">"

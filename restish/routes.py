@@ -9,6 +9,7 @@ import difflib
 import hashlib
 import os
 import re
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -21,7 +22,19 @@ from .errors import MapError
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 ROUTE_KEYS = frozenset({"methods", "doc", "names", "paginate", "params", "items"})
-PAGINATE_STYLES = frozenset({"link", "header", "page", "offset", "cursor"})
+# Style -> (its keys with defaults); ``style`` itself is always allowed.
+STYLE_KEYS: Mapping[str, Mapping[str, Any]] = {
+    "link": {},
+    "header": {"header": "Next-Page"},
+    "page": {"param": "page", "size": "per_page", "start": 1},
+    "offset": {"param": "offset", "limit": "limit"},
+    "cursor": {"param": "before", "field": "id", "limit": "limit"},
+}
+# What the string-valued keys name, for messages.
+_NAMED = {"param": "query parameter", "size": "query parameter", "limit": "query parameter",
+          "field": "field of an item", "header": "response header"}
+_shown = reprlib.Repr()
+_shown.maxstring = _shown.maxother = 60
 _VARIABLE = re.compile(r"^\{([^{}/]+)\}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
@@ -37,6 +50,54 @@ def _sha1(value: str) -> str:
 TRANSFORMS: Mapping[str, Callable[[str], str]] = MappingProxyType({"sha1": _sha1})
 
 
+def declaration_problem(paginate: Any, items: Any) -> str | None:
+    """Why a route's ``paginate:`` / ``items:`` declaration is wrong; None when it is fine.
+
+    Checks the shape only (a mapping, a known style, only that style's keys,
+    a whole number >= 0 for ``start``, non-empty strings for the names, a
+    dotted key for ``items``), so a map loader can turn the answer into a
+    MapError with a file and line. Raises nothing.
+    """
+    return _paginate_problem(paginate) or _items_problem(items)
+
+
+def _paginate_problem(paginate: Any) -> str | None:
+    if paginate is None:
+        return None
+    styles = ", ".join(STYLE_KEYS)
+    if not isinstance(paginate, Mapping):
+        return f"'paginate' must be a mapping with a style among {styles}, not {_shown.repr(paginate)}"
+    kind = paginate.get("style")
+    if not isinstance(kind, str) or kind not in STYLE_KEYS:
+        given = f", not {_shown.repr(kind)}" if "style" in paginate else ""
+        return f"'paginate' needs a style among {styles}{given}"
+    known = STYLE_KEYS[kind]
+    unknown = sorted((repr(k) for k in paginate if k != "style" and k not in known))
+    if unknown:
+        return (f"paginate style {kind!r} has no key {', '.join(unknown)} "
+                f"(it knows {', '.join(known) or 'none'})")
+    for key, value in paginate.items():
+        if key == "start" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            return f"paginate style {kind!r}: 'start' must be a whole number >= 0, not {_shown.repr(value)}"
+        if key in _NAMED and not (isinstance(value, str) and value.strip()):
+            return f"paginate style {kind!r}: {key!r} must name a {_NAMED[key]}, not {_shown.repr(value)}"
+    options = {**known, **paginate}
+    size = options.get("size") or options.get("limit")
+    if size is not None and options["param"] == size:
+        return f"paginate style {kind!r}: 'param' and {'size' if 'size' in known else 'limit'!r} both name {size!r}"
+    return None
+
+
+def _items_problem(items: Any) -> str | None:
+    if items is None:
+        return None
+    if not isinstance(items, str) or not items:
+        return f"'items' must be a key such as 'data', or a dotted one such as 'page.items', not {_shown.repr(items)}"
+    if "" in items.split("."):
+        return f"'items' {items!r} has an empty key between its dots"
+    return None
+
+
 @dataclass(frozen=True, eq=False)
 class Route:
     """One route template of the map, with everything the map says about it."""
@@ -44,11 +105,17 @@ class Route:
     template: str
     methods: frozenset
     variables: tuple = ()
-    doc: str | None = None
+    doc: str | None = None  # the whole doc; a per-verb doc as "VERB: text" lines
     names: Mapping[str, str] = field(default_factory=lambda: _EMPTY)          # VERB -> RPC name
     paginate: Mapping[str, Any] | None = None
     items: str | None = None
     defaults: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)       # VERB -> default payload (never mutated)
+    docs: Mapping[str, str] = field(default_factory=lambda: _EMPTY)           # VERB -> doc, when doc: maps verbs
+
+    @property
+    def trailing_slash(self) -> bool:
+        """True when the template ends with '/' (``/people/``): its URLs do too."""
+        return self.template != "/" and self.template.endswith("/")
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +127,7 @@ class Node:
     route: Route | None = None
     transform: Callable[[str], str] | None = None  # applied to a variable's value
     segment: str = ""  # this fixed node's name, percent-encoded once at compile time
+    suffix: str = ""   # "/" when the route here has a trailing slash; added to path and URL
 
     def suggest(self, name: str) -> list[str]:
         """The fixed names closest to ``name``, best first."""
@@ -102,18 +170,26 @@ def permissive_map(defaults: Mapping[str, Any] | None = None) -> RouteMap:
 
 
 def read_yaml(source: Any, what: str) -> tuple[Any, str, dict]:
-    """``(data, name, key_lines)`` from a path, an open file or a mapping."""
+    """``(data, name, key_lines)`` from a path, an open file or a mapping.
+
+    Raises MapError for YAML that does not parse, a tag safe_load refuses, or a
+    key given twice in one mapping (PyYAML would keep the last one silently).
+    """
     if isinstance(source, Mapping):
         return dict(source), f"<{what} dict>", {}
     name, text = _read_text(source, what)
+    loader = _SafeLoader(text)
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()  # parsed once: lines come from the node, data too
+        lines = _key_lines(node, loader, name) if node is not None else {}
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise MapError(f"invalid YAML: {problem}", name, mark.line + 1 if mark else None) from exc
-    return data, name, _key_lines(node)
+    finally:
+        loader.dispose()
+    return data, name, lines
 
 
 def _read_text(source: Any, what: str) -> tuple[str, str]:
@@ -131,15 +207,35 @@ def _read_text(source: Any, what: str) -> tuple[str, str]:
     raise MapError(f"{what} must be a path, an open file or a mapping, not {type(source).__name__}")
 
 
-def _key_lines(node: Any) -> dict:
-    """1-based lines of the keys of the first two levels: {(k,): n, (k, k2): n}."""
-    lines: dict = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines[(key.value,)] = key.start_mark.line + 1
-            if isinstance(value, yaml.MappingNode):
-                for subkey, _ in value.value:
-                    lines[(key.value, subkey.value)] = subkey.start_mark.line + 1
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+# libyaml's parser when PyYAML has it: the same safe constructor, several times faster.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _key_lines(node: Any, loader: Any, source: str,
+               prefix: tuple = (), lines: dict | None = None) -> dict:
+    """1-based lines of every mapping key, by key path: ``{(k,): n, (k, k2): n, ...}``.
+
+    Keys are the values YAML gives them (``123:`` is the int 123), so a lookup
+    with the loaded data's keys finds them. Raises MapError for a duplicate key.
+    Runs before the document is constructed, which expands ``<<`` merges in place.
+    """
+    lines = {} if lines is None else lines
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    seen: dict = {}
+    for key_node, value in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+            continue
+        key = loader.construct_object(key_node)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            where = " under " + ": ".join(map(str, prefix)) if prefix else ""
+            raise MapError(f"key {key!r}{where} is given twice (first on line {seen[key]}); "
+                           f"YAML would keep only the last one", source, line)
+        seen[key] = line
+        lines[(*prefix, key)] = line
+        _key_lines(value, loader, source, (*prefix, key), lines)
     return lines
 
 
@@ -163,6 +259,7 @@ class _Builder:
             route=self.route,
             transform=TRANSFORMS[self.transform] if self.transform else None,
             segment=quote(name, safe=FIXED_SAFE),
+            suffix="/" if self.route is not None and self.route.trailing_slash else "",
         )
 
 
@@ -173,8 +270,9 @@ class _Compiler:
         self.routes: dict[str, Route] = {}
         self.rpc: dict[str, tuple] = {}
 
-    def fail(self, reason: str, *keys: str) -> MapError:
-        line = self.lines.get(tuple(keys)) or self.lines.get(tuple(keys[:1]))
+    def fail(self, reason: str, *keys: Any) -> MapError:
+        """MapError at the line of the deepest of ``keys`` (route, key, subkey) the map has."""
+        line = next((self.lines[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in self.lines), None)
         return MapError(reason, self.source, line)
 
     def add(self, template: Any, spec: Any, defaults: Mapping[str, Any]) -> None:
@@ -188,15 +286,18 @@ class _Compiler:
             raise self.fail(f"route {template}: unknown key {key!r} (known: {', '.join(sorted(ROUTE_KEYS))})", template, key)
         segments = self.segments(template)
         variables = tuple(name for is_var, name in segments if is_var)
+        methods = self.methods(template, spec.get("methods"))
+        doc, docs = self.doc(template, spec.get("doc"), methods)
         route = Route(
             template=template,
-            methods=self.methods(template, spec.get("methods")),
+            methods=methods,
             variables=variables,
-            doc=self.doc(template, spec.get("doc")),
+            doc=doc,
             names=self.names(template, spec),
             paginate=self.paginate(template, spec.get("paginate")),
-            items=spec.get("items"),
+            items=self.items(template, spec.get("items")),
             defaults=MappingProxyType(dict(defaults)),
+            docs=docs,
         )
         self.place(route, segments, self.params(template, spec.get("params"), variables))
         self.routes[template] = route
@@ -204,8 +305,12 @@ class _Compiler:
             self.rpc[name] = (route, verb)
 
     def segments(self, template: str) -> list[tuple[bool, str]]:
+        """``[(is_variable, name), ...]``; one trailing slash is allowed (Route.trailing_slash)."""
         out: list[tuple[bool, str]] = []
-        for segment in template.strip("/").split("/") if template != "/" else []:
+        if "//" in template:
+            raise self.fail(f"route {template}: empty path segment", template)
+        body = template[1:-1] if template.endswith("/") else template[1:]
+        for segment in body.split("/") if body else []:
             match = _VARIABLE.match(segment)
             if not segment:
                 raise self.fail(f"route {template}: empty path segment", template)
@@ -225,10 +330,30 @@ class _Compiler:
             raise self.fail(f"route {template}: unknown method {sorted(unknown)[0]!r} (known: {' '.join(VERBS)})", template, "methods")
         return frozenset(verbs)
 
-    def doc(self, template: str, doc: Any) -> str | None:
-        if doc is not None and not isinstance(doc, str):
-            raise self.fail(f"route {template}: 'doc' must be a string", template, "doc")
-        return doc
+    def doc(self, template: str, doc: Any, methods: frozenset) -> tuple[str | None, Mapping[str, str]]:
+        """``(doc, {VERB: doc})`` from a string, or from a mapping of verbs to strings.
+
+        For a mapping, ``doc`` is one ``VERB: text`` line per verb, in the usual
+        verb order: repr and help() of a proxy then tell what every verb does,
+        where the GET doc alone would hide what POST or DELETE do.
+        """
+        if doc is None or isinstance(doc, str):
+            return doc, _EMPTY
+        if not isinstance(doc, Mapping):
+            raise self.fail(f"route {template}: 'doc' must be a string or a mapping of verbs to strings", template, "doc")
+        docs = {}
+        for verb, text in doc.items():
+            upper = str(verb).upper()
+            if upper not in methods:
+                raise self.fail(f"route {template}: doc for {verb!r}, which is not a verb the route allows "
+                                f"({' '.join(v for v in VERBS if v in methods)})", template, "doc", verb)
+            if upper in docs:
+                raise self.fail(f"route {template}: doc for {upper} is given twice", template, "doc", verb)
+            if not isinstance(text, str):
+                raise self.fail(f"route {template}: doc for {upper} must be a string", template, "doc", verb)
+            docs[upper] = text
+        combined = "\n".join(f"{verb}: {docs[verb]}" for verb in VERBS if verb in docs)
+        return combined or None, MappingProxyType(docs)
 
     def names(self, template: str, spec: Mapping) -> Mapping[str, str]:
         names = spec.get("names") or {}
@@ -243,15 +368,23 @@ class _Compiler:
                 raise self.fail(f"route {template}: RPC name {name!r} is not a Python identifier", template, "names")
             if name in self.rpc:
                 raise self.fail(f"route {template}: RPC name {name!r} is already used by {self.rpc[name][0].template}", template, "names")
+            if name in out.values() or verb in out:
+                raise self.fail(f"route {template}: RPC name {name!r} or verb {verb} is named twice; "
+                                f"each verb gets its own name", template, "names")
             out[verb] = name
         return MappingProxyType(out)
 
     def paginate(self, template: str, paginate: Any) -> Mapping[str, Any] | None:
-        if paginate is None:
-            return None
-        if not isinstance(paginate, Mapping) or paginate.get("style") not in PAGINATE_STYLES:
-            raise self.fail(f"route {template}: 'paginate' needs a style among {', '.join(sorted(PAGINATE_STYLES))}", template, "paginate")
-        return MappingProxyType(dict(paginate))
+        problem = declaration_problem(paginate, None)
+        if problem:
+            raise self.fail(f"route {template}: {problem}", template, "paginate")
+        return None if paginate is None else MappingProxyType(dict(paginate))
+
+    def items(self, template: str, items: Any) -> str | None:
+        problem = declaration_problem(None, items)
+        if problem:
+            raise self.fail(f"route {template}: {problem}", template, "items")
+        return items
 
     def params(self, template: str, params: Any, variables: tuple) -> dict[str, str]:
         params = params or {}
@@ -275,7 +408,11 @@ class _Compiler:
             if name in params:
                 self.set_transform(node, params[name], route.template)
         if node.route is not None:
-            raise self.fail(f"route {route.template}: same path as {node.route.template} (variables differ only by name)", route.template)
+            if node.route.trailing_slash != route.trailing_slash:
+                why = "the two differ only by a trailing slash, and restish keeps one route per path"
+            else:
+                why = "variables differ only by name"
+            raise self.fail(f"route {route.template}: same path as {node.route.template} ({why})", route.template)
         node.route = route
 
     def set_transform(self, node: _Builder, transform: str, template: str) -> None:
@@ -357,7 +494,11 @@ def bundled_path(name: str) -> Path:
 
 
 def dump_map(raw: Mapping[str, Any]) -> str:
-    """YAML text of a raw map, routes in the given order."""
+    """YAML text of a raw map, routes in the given order.
+
+    Every route key is written as given, so a per-verb ``doc:`` mapping stays a
+    mapping: ``load_map`` of the text compiles to the same routes and docs.
+    """
     return yaml.safe_dump(dict(raw), sort_keys=False, default_flow_style=None, allow_unicode=True)
 
 

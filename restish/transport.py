@@ -20,7 +20,8 @@ import urllib3
 from requests.utils import get_netrc_auth
 
 from . import retry
-from .errors import TransportError
+from .errors import InvalidValue, TransportError
+from .headers import first_header_problem
 from .redact import is_secret_name, redact_text
 
 _ENV_NAMES = tuple(
@@ -89,15 +90,21 @@ def send(session: requests.Session, prepared: requests.PreparedRequest, settings
          timeout: Any, stream: bool) -> requests.Response:
     """``session.send`` with environment settings given, redirects followed, errors converted.
 
-    Returns the last response (earlier hops in ``.history``); raises ``TransportError``.
+    Returns the last response (earlier hops in ``.history``); raises ``TransportError``,
+    or ``InvalidValue`` for a header http.client cannot encode (one auth or a session set).
     """
     kwargs = dict(timeout=timeout, stream=stream, proxies=settings["proxies"],
                   verify=settings["verify"], cert=settings["cert"])
     try:
-        return _send_handling_redirects(session, prepared, kwargs)
+        with retry.clock():  # the retry budget counts from the first try, not its failure
+            return _send_handling_redirects(session, prepared, kwargs)
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         # requests lets a few urllib3 errors through (UnrewindableBodyError on a retry).
         raise TransportError(prepared.method or "?", prepared.url or "?", describe(exc)) from exc
+    except UnicodeEncodeError:
+        # http.client encodes header values as Latin-1. from None: the error holds the value.
+        raise InvalidValue(f"{prepared.method} {urlsplit(prepared.url or '').path or '/'}: "
+                           f"{first_header_problem(prepared.headers) or 'a header value cannot be encoded'}") from None
 
 
 # -- redirects ----------------------------------------------------------------
@@ -171,10 +178,29 @@ def describe(exc: BaseException) -> str:
     elif isinstance(exc, requests.TooManyRedirects):
         return f"too many redirects: {exc}"
     elif isinstance(exc, requests.ConnectionError):
-        kind = "connection failed"
+        kind = _connection_kind(exc)
     else:
         kind = type(exc).__name__
     return f"{kind}: {redact_text(_innermost(exc))}"
+
+
+def _connection_kind(exc: requests.ConnectionError) -> str:
+    """What a ``ConnectionError`` really was.
+
+    requests turns urllib3's ``MaxRetryError`` into ``ConnectionError`` unless its
+    reason is a connect timeout, so a read timeout on a verb urllib3 may retry
+    (GET, PUT, DELETE...) arrives here; its ``reason`` tells them apart.
+    ``NewConnectionError`` (refused, unreachable) subclasses ``ConnectTimeoutError``,
+    so it is tested first.
+    """
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
+        return "read timeout"
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return "connection failed"
+    if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
+        return "connect timeout"
+    return "connection failed"
 
 
 def _innermost(exc: BaseException) -> str:

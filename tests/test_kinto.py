@@ -117,6 +117,16 @@ def test_iterate_follows_next_page(api, collection):
     assert [r["n"] for r in records.iterate(_limit=2, _sort="n")] == list(range(7))
 
 
+def test_iterate_through_an_rpc_name(api, collection):
+    bucket, name = collection
+    for n in range(5):
+        api.create_record(bucket_id=bucket, collection_id=name, data_n=n)
+    records = api.get_records.iterate(bucket_id=bucket, collection_id=name, _limit=2, _sort="n")
+    assert [r["n"] for r in records] == list(range(5))
+    with pytest.raises(restish.InvalidValue, match="create_record.iterate\\(\\) pages GET listings"):
+        api.create_record.iterate(bucket_id=bucket, collection_id=name)
+
+
 def test_kinto_errors_are_typed_with_their_message(api, clients, collection):
     anonymous = clients[0]
     with pytest.raises(restish.Unauthorized) as info:
@@ -128,7 +138,11 @@ def test_kinto_errors_are_typed_with_their_message(api, clients, collection):
     assert info.value.description == "This user cannot access this resource."
     with pytest.raises(restish.NotFound) as info:
         api.buckets[collection[0]].collections[collection[1]].records["missing"].get()
-    assert str(info.value).endswith("/records/missing -> 404 Not Found: ")
+    # Kinto's 404 body has code, errno, error and details but no message.
+    assert (info.value.code, info.value.error) == (404, "Not Found")
+    message = str(info.value)
+    assert "/records/missing -> 404 Not Found" in message
+    assert not message.rstrip().endswith(":")           # no dangling ': ' for the missing message
     with pytest.raises(restish.BadRequest) as info:
         api.buckets.post(data_id="not an id!")
     assert info.value.description == "path: Invalid object id"

@@ -155,3 +155,25 @@ def test_timeouts_are_never_unbounded(timeout):
 def test_client_pickles(api):
     again = pickle.loads(pickle.dumps(api))
     assert again.people["bob"].url == api.people["bob"].url
+
+
+@pytest.mark.parametrize("kw", [{}, {"resources": None}, {"resources": None, "defaults": None}],
+                         ids=["bundled", "permissive-bundled-defaults", "permissive"])
+def test_client_and_proxies_copy_and_pickle_with_the_bundled_maps(kw):
+    # Nothing listens on URL's port: a copy that sent anything would raise.
+    api = restish.Client(URL, **kw)
+    name = "people" if not kw else "anything"
+    for again in (pickle.loads(pickle.dumps(api)), copy.deepcopy(api), copy.copy(api)):
+        assert isinstance(again, restish.Client) and again is not api
+        assert again[name]["bob"].url == api[name]["bob"].url
+        assert repr(again) == repr(api)
+    proxy = pickle.loads(pickle.dumps(api[name]["bob"]))
+    assert proxy.url == api[name]["bob"].url
+    if not kw:
+        assert pickle.loads(pickle.dumps(api)).routes is api.routes  # the compiled bundled map is shared
+
+
+def test_bundled_sentinel_survives_copy_and_pickle():
+    assert pickle.loads(pickle.dumps(restish.BUNDLED)) is restish.BUNDLED
+    assert copy.deepcopy(restish.BUNDLED) is restish.BUNDLED
+    assert copy.copy(restish.BUNDLED) is restish.BUNDLED

@@ -5,7 +5,7 @@ import pickle
 import pytest
 
 import restish
-from restish.routes import compile_map, load_map
+from restish.routes import compile_map, declaration_problem, load_map
 
 KINTO_LIKE = {
     "/buckets": {"methods": ["GET", "POST"]},
@@ -78,6 +78,15 @@ BAD_MAPS = [
     ("/a:\n  methods: [GET]\n  names: {get: 1bad}\n", 3, "not a Python identifier"),
     ("/a:\n  methods: [GET]\n  names: {get: x}\n/b:\n  methods: [GET]\n  names: {get: x}\n", 6, "already used"),
     ("/a:\n  methods: [GET]\n  paginate: {style: magic}\n", 3, "needs a style"),
+    ("/a:\n  methods: [GET]\n/a:\n  methods: [POST]\n", 3, "key '/a' is given twice (first on line 1)"),
+    ("/a:\n  methods: [GET]\n  methods: [POST]\n", 3, "key 'methods' under /a is given twice"),
+    ("/a:\n  methods: [GET, POST]\n  names: {get: x, post: x}\n", 3, "named twice"),
+    ("/a:\n  methods: [GET]\n123:\n  methods: [GET]\n", 3, "route 123 must be a string"),
+    ("/a:\n  methods: [GET]\n  doc: {post: Create.}\n", 3, "doc for 'post', which is not a verb the route allows"),
+    ("/a:\n  methods: [GET]\n  doc:\n    get: [not, text]\n", 4, "doc for GET must be a string"),
+    ("/a:\n  methods: [GET]\n  doc: 5\n", 3, "'doc' must be a string or a mapping"),
+    ("/a:\n  methods: [GET]\n/a/:\n  methods: [POST]\n", 3, "differ only by a trailing slash"),
+    ("/a//:\n  methods: [GET]\n", 1, "empty path segment"),
 ]
 
 
@@ -93,22 +102,23 @@ def test_bad_map_names_file_line_and_reason(tmp_path, text, line, reason):
 
 
 BAD_DEFAULTS = [
-    ("/nowhere:\n  post: {}\n", "not a route in the map"),
-    ("/people/{u}/subscriptions:\n  object: {objectType: context}\n", "'object' is not a verb"),
-    ("/people/{u}/subscriptions:\n  get: {a: 1}\n", "'get' is not a verb the route allows"),
-    ("/people/{u}/subscriptions:\n  post: [1, 2]\n", "payload must be a mapping"),
-    ("[1, 2]\n", "expected a mapping"),
+    ("/nowhere:\n  post: {}\n", 1, "not a route in the map"),
+    ("/people/{u}/subscriptions:\n  object: {objectType: context}\n", 2, "'object' is not a verb"),
+    ("/people/{u}/subscriptions:\n  get: {a: 1}\n", 2, "'get' is not a verb the route allows"),
+    ("/people/{u}/subscriptions:\n  post: [1, 2]\n", 2, "payload must be a mapping"),
+    ("[1, 2]\n", 1, "expected a mapping"),
 ]
 
 
-@pytest.mark.parametrize("text, reason", BAD_DEFAULTS)
-def test_bad_defaults(tmp_path, text, reason):
+@pytest.mark.parametrize("text, line, reason", BAD_DEFAULTS)
+def test_bad_defaults(tmp_path, text, line, reason):
     path = tmp_path / "defaults.yaml"
     path.write_text(text)
     resources = {"/people/{u}/subscriptions": {"methods": ["POST"]}}
     with pytest.raises(restish.MapError) as info:
         restish.Client("http://h", resources=resources, defaults=str(path))
     assert reason in str(info.value) and str(path) in str(info.value)
+    assert info.value.line == line
 
 
 def test_missing_map_file_is_a_map_error(tmp_path):
@@ -132,3 +142,60 @@ def test_bundled_map_loads_and_is_shared():
     first, second = restish.Client("http://h"), restish.Client("http://h")
     assert first.routes is second.routes
     assert first.people.route == "/people"
+
+
+# -- paginate: and items: declarations -----------------------------------------
+
+@pytest.mark.parametrize("paginate, items", [
+    (None, None),
+    ({"style": "link"}, None),
+    ({"style": "header", "header": "X-Next"}, "data"),
+    ({"style": "page", "param": "p", "size": "n", "start": 0}, "result.items"),
+    ({"style": "offset", "limit": "max"}, None),
+    ({"style": "cursor", "param": "after", "field": "uid", "limit": "count"}, "items"),
+])
+def test_declaration_problem_accepts_good_declarations(paginate, items):
+    assert declaration_problem(paginate, items) is None
+
+
+@pytest.mark.parametrize("paginate, items, problem", [
+    (["link"], None, "'paginate' must be a mapping with a style among link, header, page, offset, cursor, "
+                     "not ['link']"),
+    ("link", None, "'paginate' must be a mapping"),
+    ({}, None, "'paginate' needs a style among link, header, page, offset, cursor"),
+    ({"style": "pages"}, None, "'paginate' needs a style among link, header, page, offset, cursor, not 'pages'"),
+    ({"style": ["page"]}, None, "needs a style among"),
+    ({"style": "link", "size": 3}, None, "paginate style 'link' has no key 'size' (it knows none)"),
+    ({"style": "page", "limit": "n", 1: 2}, None, "paginate style 'page' has no key 'limit', 1 "
+                                                  "(it knows param, size, start)"),
+    ({"style": "page", "start": "1"}, None, "paginate style 'page': 'start' must be a whole number >= 0, not '1'"),
+    ({"style": "page", "start": 1.5}, None, "'start' must be a whole number >= 0, not 1.5"),
+    ({"style": "page", "start": True}, None, "'start' must be a whole number >= 0, not True"),
+    ({"style": "page", "start": -1}, None, "'start' must be a whole number >= 0, not -1"),
+    ({"style": "page", "size": 50}, None, "paginate style 'page': 'size' must name a query parameter, not 50"),
+    ({"style": "offset", "param": ""}, None, "'param' must name a query parameter, not ''"),
+    ({"style": "cursor", "field": ["a"]}, None, "'cursor': 'field' must name a field of an item, not ['a']"),
+    ({"style": "header", "header": None}, None, "'header' must name a response header, not None"),
+    ({"style": "page", "param": "per_page"}, None, "'param' and 'size' both name 'per_page'"),
+    ({"style": "cursor", "param": "n", "limit": "n"}, None, "'param' and 'limit' both name 'n'"),
+    (None, 5, "'items' must be a key such as 'data', or a dotted one such as 'page.items', not 5"),
+    (None, ["a"], "'items' must be a key"),
+    (None, "", "'items' must be a key"),
+    (None, "page..items", "'items' 'page..items' has an empty key between its dots"),
+    ({"style": "link"}, ".items", "empty key"),
+])
+def test_declaration_problem_says_what_is_wrong(paginate, items, problem):
+    assert problem in declaration_problem(paginate, items)
+
+
+def test_declaration_problem_keeps_long_values_short():
+    assert len(declaration_problem({"style": "page", "size": list(range(1000))}, None)) < 150
+
+
+def test_a_bad_paginate_declaration_names_its_line(tmp_path):
+    path = tmp_path / "resources.yaml"
+    path.write_text("/a:\n  methods: [GET]\n/b:\n  methods: [GET]\n  items: data\n  paginate: {style: page, start: x}\n")
+    with pytest.raises(restish.MapError) as info:
+        restish.Client("http://h", resources=str(path))
+    assert "route /b: paginate style 'page': 'start' must be a whole number" in str(info.value)
+    assert info.value.line == 6

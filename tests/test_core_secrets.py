@@ -1,0 +1,132 @@
+"""Secrets stay out of reprs and messages; credentials in the base URL are Basic auth."""
+import json
+
+import pytest
+
+import restish
+from restish.redact import is_secret_name
+
+PASSWORD = "hunter2"
+TOKEN = "s3cr3tTOKEN"
+
+
+def with_userinfo(url, user="user", password=PASSWORD):
+    return url.replace("http://", f"http://{user}:{password}@")
+
+
+def test_repr_and_url_never_show_the_password():
+    api = restish.Client(with_userinfo("http://127.0.0.1:9/api"), resources=None)
+    assert repr(api) == "<restish.Client http://127.0.0.1:9/api (permissive)>"
+    assert api.url == "http://127.0.0.1:9/api" and api.x.url == "http://127.0.0.1:9/api/x"
+    assert PASSWORD not in repr(api.auth)
+
+
+def test_userinfo_is_sent_as_basic_auth_like_requests(httpbin):
+    api = restish.Client(with_userinfo(httpbin, "user", "p%40ss"), resources=None)
+    assert api["basic-auth"]["user"]["p@ss"].get() == {"authenticated": True, "user": "user"}
+
+
+def test_auth_given_wins_over_userinfo(httpbin):
+    api = restish.Client(with_userinfo(httpbin), resources=None, auth=("other", "pw"))
+    assert api["basic-auth"]["other"]["pw"].get()["user"] == "other"
+    with pytest.raises(restish.Unauthorized) as info:
+        api["basic-auth"]["user"][PASSWORD].get()
+    assert PASSWORD not in str(info.value).replace(f"/{PASSWORD}", "")  # only the path holds it
+
+
+def test_decode_error_masks_userinfo_and_secret_query_values(fault):
+    api = restish.Client(with_userinfo(fault.url), resources=None, retries=0)
+    with pytest.raises(restish.DecodeError) as info:
+        api.status["200"].get(qs={"body": "{nope", "ctype": "application/json", "access_token": TOKEN})
+    message = str(info.value)
+    assert message.startswith(f"GET {fault.url}/status/200?") and "access_token=***" in message
+    assert PASSWORD not in message and TOKEN not in message
+
+
+@pytest.mark.parametrize("url", [
+    f"http://user:{PASSWORD}@h:notaport/",
+    f"http://user:{PASSWORD}@[bad/",
+    f"htp://user:{PASSWORD}@h/",
+    f"http://user:{PASSWORD}@h/api?api_key={TOKEN}",
+    f"http://h/api?x=1#{TOKEN}",
+])
+def test_bad_base_url_messages_hide_secrets(url):
+    with pytest.raises(restish.InvalidValue) as info:
+        restish.Client(url, resources=None)
+    message = str(info.value)
+    assert "base URL" in message and PASSWORD not in message and TOKEN not in message
+
+
+def test_base_url_with_query_or_fragment_is_refused():
+    for url in ("http://h/api?x=1", "http://h/api#top"):
+        with pytest.raises(restish.InvalidValue, match="has a query or fragment"):
+            restish.Client(url, resources=None)
+
+
+@pytest.mark.parametrize("value, problem", [
+    (f"Bearer {TOKEN}\n", "a line break, a NUL or leading whitespace"),
+    (f" {TOKEN}", "a line break, a NUL or leading whitespace"),
+    (5, "its value must be a str or bytes, not int"),
+    (f"{TOKEN}€", "outside Latin-1"),
+])
+def test_bad_header_values_are_invalid_values_that_hide_the_value(fault, value, problem):
+    api = restish.Client(fault.url, resources=None, retries=0)
+    before = fault.hits("/json")
+    with pytest.raises(restish.InvalidValue) as info:
+        api.json.post(a=1, headers={"Authorization": value})
+    message = str(info.value)
+    assert message.startswith("POST /json: header 'Authorization': ") and problem in message
+    assert TOKEN not in message
+    chain, exc = [], info.value  # a traceback would not show requests' own error (it holds the value)
+    while exc is not None:
+        chain.append(exc)
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    assert all(isinstance(e, restish.InvalidValue) and TOKEN not in str(e) for e in chain)
+    with pytest.raises(restish.InvalidValue) as info:
+        restish.Client(fault.url, resources=None, headers={"X-Api-Key": value})
+    assert "header 'X-Api-Key'" in str(info.value) and TOKEN not in str(info.value)
+    assert fault.hits("/json") == before
+
+
+def test_unencodable_header_set_by_auth_is_an_invalid_value(fault):
+    api = restish.Client(fault.url, resources=None, retries=0, auth=restish.auth.Bearer(f"{TOKEN}€"))
+    with pytest.raises(restish.InvalidValue) as info:
+        api.json.get()
+    message = str(info.value)
+    assert message.startswith("GET ") and "/json" in message and "Authorization" in message
+    assert TOKEN not in message and "GET /json: GET" not in message
+
+
+def test_request_errors_scrub_secrets_the_server_echoes(fault):
+    body = '{"error": "invalid_token", "error_description": "token %s expired"}' % TOKEN
+    api = restish.Client(fault.url, resources=None, retries=0, auth=restish.auth.Bearer(TOKEN))
+    with pytest.raises(restish.Unauthorized) as info:
+        api.status["401"].get(qs={"body": body})
+    exc = info.value
+    assert exc.error == "invalid_token" and exc.description == "token *** expired"
+    assert TOKEN not in str(exc) and TOKEN not in exc.url
+
+
+@pytest.mark.parametrize("name", ["X-Auth", "X-Auth-Key", "auth", "key", "sig", "pass", "X-Tenant-Key",
+                                  "AWSAccessKeyId", "Ocp-Apim-Subscription-Key", "client_assertion",
+                                  "Authorization", "access_token", "X-Api-Key"])
+def test_secret_names(name):
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize("name", ["author", "sort_key", "primary_key", "signal", "passport", "monkey",
+                                  "Content-Type", "X-Request-Id", "username"])
+def test_names_that_are_not_secrets(name):
+    assert not is_secret_name(name)
+
+
+def test_secret_query_and_key_headers_are_masked_and_scrubbed_from_errors(fault):
+    api = restish.Client(fault.url, resources=None, retries=0, headers={"X-Auth-Key": TOKEN})
+    prepared = api.things.prepare("get", key=TOKEN + "q")
+    curl = restish.to_curl(prepared)
+    assert TOKEN not in curl and "X-Auth-Key: ***" in curl
+    # A server echoing a secret query value in its error: the message does not repeat it.
+    body = json.dumps({"error": "BadKey", "error_description": f"key {TOKEN} is expired"})
+    with pytest.raises(restish.BadRequest) as info:
+        api.status["400"].get(key=TOKEN, body=body)
+    assert "key *** is expired" in str(info.value) and TOKEN not in str(info.value)
