@@ -15,7 +15,7 @@ import json
 import logging
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from urllib.parse import urljoin
 
 import requests
@@ -23,14 +23,17 @@ from requests.auth import AuthBase, HTTPBasicAuth
 from requests.exceptions import UnrewindableBodyError
 from requests.utils import rewind_body
 
-from .errors import LoginError, TransportError, error_for_response
+from .curl import scrub, secret_spellings
+from .errors import InvalidValue, LoginError, RestishError, TransportError, error_for_response
+from .headers import header_problem
 from .redact import MASK, redact_url
 from .transport import auth_headers, note_auth_headers, origin_of
 
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["Basic", "Bearer", "Headers", "MaxOAuth", "TokenGrant", "credentials", "sign", "login", "renew"]
+__all__ = ["Basic", "Bearer", "Headers", "MaxOAuth", "TokenGrant", "LoginUnreachable", "credentials", "sign",
+           "login", "renew", "scrub_secrets"]
 
 _log = logging.getLogger(__name__)
 
@@ -73,25 +76,38 @@ class Headers(AuthBase):
         request.headers.update(self._headers)
         return request
 
+    def with_token(self, token: str, username: str) -> "MaxOAuth":
+        """These headers plus MaxOAuth's with ``token`` (used by login and renewal):
+        a login keeps a tenant or API key header rather than dropping it."""
+        return MaxOAuth(username, token, headers=self._headers)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} " + " ".join(f"{name}={MASK}" for name in self._headers) + ">"
 
 
 class MaxOAuth(Headers):
-    """MAX's OAuth headers: ``X-Oauth-Token``, ``X-Oauth-Username``, ``X-Oauth-Scope``."""
+    """MAX's OAuth headers: ``X-Oauth-Token``, ``X-Oauth-Username``, ``X-Oauth-Scope``.
+
+    ``headers`` are more fixed headers sent along (what a ``Headers`` auth held
+    before ``login()``); they survive token renewal.
+    """
 
     DEFAULT_SCOPE = "widgetcli"
 
-    def __init__(self, username: str, token: str, scope: str = DEFAULT_SCOPE) -> None:
+    def __init__(self, username: str, token: str, scope: str = DEFAULT_SCOPE,
+                 headers: Mapping[str, str] | None = None) -> None:
         self.username, self.scope = username, scope
-        super().__init__({"X-Oauth-Token": token, "X-Oauth-Username": username, "X-Oauth-Scope": scope})
+        self.extra_headers = dict(headers or {})
+        super().__init__({**self.extra_headers, "X-Oauth-Token": token, "X-Oauth-Username": username,
+                          "X-Oauth-Scope": scope})
 
     def with_token(self, token: str, username: str) -> "MaxOAuth":
         """The same kind of auth with a new token (used by login and renewal)."""
-        return MaxOAuth(username, token, self.scope)
+        return MaxOAuth(username, token, self.scope, self.extra_headers)
 
     def __repr__(self) -> str:
-        return f"<MaxOAuth {self.username} scope={self.scope} token={MASK}>"
+        extra = "".join(f" {name}={MASK}" for name in self.extra_headers)
+        return f"<MaxOAuth {self.username} scope={self.scope} token={MASK}{extra}>"
 
 
 def credentials(user: str | None, token: str | None,
@@ -118,11 +134,38 @@ def sign(prepared: requests.PreparedRequest, auth: Any, url: str) -> None:
 
     The note is what lets any ``AuthBase``, not only restish's, be dropped
     from a redirect that leaves the origin and masked in logs and curl lines.
+    Raises ``InvalidValue``, naming the auth kind and the header but never its
+    value, when auth sets a value HTTP cannot carry (a line break, a character
+    outside Latin-1): requests checks headers before auth runs, and http.client
+    would put the whole value, secret and all, in its error.
     """
     before = prepared.headers.copy()
-    prepared.prepare_auth(auth, url)
-    note_auth_headers(prepared, (name for name, value in prepared.headers.items()
-                                 if before.get(name) != value))
+    try:
+        prepared.prepare_auth(auth, url)
+    except UnicodeError:  # requests' Basic auth encodes user and password as Latin-1
+        # from None: the UnicodeError holds the credential.
+        raise InvalidValue(f"{_where(prepared, url)}: {_kind(auth)} auth: a credential has characters "
+                           "outside Latin-1, which HTTP auth cannot carry (not shown)") from None
+    changed = [name for name, value in prepared.headers.items() if before.get(name) != value]
+    for name in changed:
+        _check_header(prepared, url, auth, name)
+    note_auth_headers(prepared, changed)
+
+
+def _check_header(prepared: requests.PreparedRequest, url: str, auth: Any, name: Any) -> None:
+    """``InvalidValue`` when auth's header ``name`` cannot be sent; the value is never shown."""
+    problem = header_problem(name, prepared.headers[name])
+    if problem is not None:
+        raise InvalidValue(f"{_where(prepared, url)}: {_kind(auth)} auth: {problem}")
+
+
+def _where(prepared: requests.PreparedRequest, url: str) -> str:
+    return f"{prepared.method or '?'} {redact_url(url)}"
+
+
+def _kind(auth: Any) -> str:
+    """The auth's kind for a message: its class name (a requests tuple is Basic)."""
+    return "Basic" if isinstance(auth, tuple) else type(auth).__name__
 
 
 # -- tokens -----------------------------------------------------------------
@@ -135,6 +178,7 @@ class TokenGrant:
         self.token_url, self.username, self.scope = token_url, username, scope
         self._password: str | None = password
         self._refresh_token: str | None = None
+        self._token: str | None = None  # the last access token, scrubbed from messages too
         self.lock = threading.Lock()  # one renewal at a time per client
 
     def fetch(self, client: "Client", action: str) -> str:
@@ -145,36 +189,57 @@ class TokenGrant:
             form = {"grant_type": "password", "username": self.username, "password": self._password or ""}
         if self.scope:
             form["scope"] = self.scope
-        answer = _token_answer(client, self.token_url, form, f"{action} as {self.username!r}",
-                               self._password)
+        secrets = [self._password, self._refresh_token, self._token]
+        answer = _token_answer(client, self.token_url, form, f"{action} as {self.username!r}", secrets)
         if answer.get("refresh_token"):
             # A refresh token renews from now on: the password need not stay in memory.
             self._refresh_token, self._password = str(answer["refresh_token"]), None
-        return answer["access_token"]
+        self._token = answer["access_token"]
+        return self._token
 
     def __repr__(self) -> str:
         return f"<TokenGrant {self.username} at {redact_url(self.token_url)}>"
 
 
-def _token_answer(client: "Client", url: str, form: dict, what: str, password: str | None) -> dict:
-    """The token endpoint's JSON answer; ``LoginError`` naming the server, never the password."""
+class LoginUnreachable(LoginError, TransportError):
+    """Login got no answer from the token endpoint or ``/info`` (refused, timeout...).
+
+    A ``LoginError`` and a ``TransportError`` both: the command exits 3, as for
+    any call that got no answer.
+    """
+
+    def __init__(self, message: str, method: str, url: str) -> None:
+        self.method, self.url = method, redact_url(url)
+        RestishError.__init__(self, message)
+
+
+def _token_answer(client: "Client", url: str, form: dict, what: str, secrets: list[str | None]) -> dict:
+    """The token endpoint's JSON answer. Raises ``LoginError`` naming the server and the user,
+    with every secret of the grant scrubbed (a server may echo the form it was sent)."""
     where = f"{what} at {redact_url(url)}"
+    known = [*secrets, *(form.get(name) for name in _SECRET_FIELDS)]
     try:
         response = client._side_request("POST", url, form)
     except TransportError as exc:
         # ``from None``: the chained request would carry the form, password included.
-        raise LoginError(_scrub(f"{where} failed: {exc}", password)) from None
+        raise LoginUnreachable(scrub_secrets(f"{where} failed: {exc}", known), "POST", url) from None
     if response.status_code >= 400:
         error = error_for_response(response, "POST")
         verdict = "refused" if response.status_code < 500 else "failed"
-        raise LoginError(_scrub(f"{where} {verdict}: {error.code} {error.error}: {error.description}",
-                                password)) from None
+        raise LoginError(scrub_secrets(f"{where} {verdict}: {error.code} {error.error}: {error.description}",
+                                       known)) from None
     answer = _json_or_none(response)
     if not isinstance(answer, dict) or not isinstance(answer.get("access_token"), str):
         kind = response.headers.get("Content-Type") or "no Content-Type"
         raise LoginError(f"{where} failed: the token endpoint answered {response.status_code} "
                          f"with {kind}, not a JSON object holding an access_token") from None
+    if header_problem("Authorization", answer["access_token"]):  # so renewal never fails to sign
+        raise LoginError(f"{where} failed: the token endpoint answered an access_token that cannot "
+                         f"be sent in an HTTP header (a line break, or characters outside Latin-1)")
     return answer
+
+
+_SECRET_FIELDS = ("password", "refresh_token", "access_token", "client_secret")
 
 
 def _json_or_none(response: requests.Response) -> Any:
@@ -184,9 +249,27 @@ def _json_or_none(response: requests.Response) -> Any:
         return None
 
 
-def _scrub(message: str, secret: str | None) -> str:
-    # A server may echo what it was sent; the password never leaves in a message.
-    return message.replace(secret, MASK) if secret else message
+_CUT = "\u2026"  # how restish.errors ends a description it cut short
+
+
+def scrub_secrets(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every spelling (see :func:`restish.curl.secret_spellings`) of every secret masked.
+
+    No length floor, unlike the log scrubbing in :mod:`restish.curl`: a login
+    message is short, and a short password is still a password. When ``text``
+    ends in a description cut short, a secret's head left at the cut is masked too.
+    """
+    spellings: set[str] = set()
+    for secret in secrets:
+        if secret:
+            spellings |= secret_spellings(secret)
+    text = scrub(text, frozenset(spellings))
+    if text.endswith(_CUT):
+        head = max((k for spelling in spellings for k in range(1, len(spelling))
+                    if text[:-1].endswith(spelling[:k])), default=0)
+        if head:
+            text = f"{text[:-1 - head]}{MASK}{_CUT}"
+    return text
 
 
 # -- login ------------------------------------------------------------------
@@ -197,7 +280,10 @@ def login(client: "Client", username: str | None = None, password: str | None = 
     """OAuth2 password grant: install the token on ``client`` and return it.
 
     Raises ``LoginError``: refused, token endpoint not found or broken, or a
-    missing username/password with no terminal to ask for it.
+    missing username/password with no terminal to ask for it; its subclass
+    ``LoginUnreachable`` (also a ``TransportError``) when no answer came.
+    No message holds the password, the refresh token or the access token, in
+    any spelling a server might echo them in.
     """
     url = token_url or discover_token_url(client)
     if username is None:
@@ -215,11 +301,11 @@ def login(client: "Client", username: str | None = None, password: str | None = 
 def discover_token_url(client: "Client") -> str:
     """The MAX convention: ``GET /info`` names ``max.oauth_server``; the token URL is ``<it>/token``."""
     info_url = f"{client.url}/info"
-    hint = "; pass token_url= to login()"
+    hint = "; give the token URL: login(token_url=...) or restish --token-url URL"
     try:
         response = client._side_request("GET", info_url)
     except TransportError as exc:
-        raise LoginError(f"cannot find the token endpoint: {exc}{hint}") from None
+        raise LoginUnreachable(f"cannot find the token endpoint: {exc}{hint}", "GET", info_url) from None
     info = _json_or_none(response) if response.status_code < 400 else None
     server = None
     if isinstance(info, dict):
@@ -242,11 +328,14 @@ def _scope_for(auth: Any) -> str | None:
     """The scope to ask for: the one of the MaxOAuth headers the token will travel in."""
     if isinstance(auth, MaxOAuth):
         return auth.scope
+    if isinstance(auth, Headers):  # login turns these into MaxOAuth headers (Headers.with_token)
+        return MaxOAuth.DEFAULT_SCOPE
     return None if hasattr(auth, "with_token") else MaxOAuth.DEFAULT_SCOPE
 
 
 def _install(client: "Client", token: str, username: str) -> None:
-    """Put the token in the client's kind of auth (MaxOAuth by default); tell ``on_token``."""
+    """Put the token in the client's kind of auth (MaxOAuth by default; a ``Headers``
+    auth keeps its headers beside MaxOAuth's); tell ``on_token``."""
     with_token = getattr(client.auth, "with_token", None)
     client.auth = with_token(token, username) if with_token else MaxOAuth(username, token)
     if client.on_token is not None:

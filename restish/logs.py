@@ -20,7 +20,7 @@ import time
 
 import requests
 
-from .curl import scrub, secret_values, shown_body, to_curl
+from .curl import scrub, secret_values, shown_body, spelled, to_curl
 from .errors import TransportError
 from .redact import redact_headers, redact_url
 
@@ -44,7 +44,8 @@ def answered(prepared: requests.PreparedRequest, response: requests.Response, st
         shown = "<streamed, not shown>" if stream else shown_body(response.content, response.headers, BODY_LIMIT)
         text = (f"request: {to_curl(prepared)}\nresponse: {response.status_code} "
                 f"{redact_headers(response.headers)}\n{shown or '<empty>'}")
-        bodies.debug("%s", scrub(text, secret_values(prepared)))  # answers may echo what was sent
+        # Answers may echo what was sent, raw, URL-encoded or JSON-escaped.
+        bodies.debug("%s", scrub(text, spelled(secret_values(prepared))))
 
 
 def failed(exc: TransportError, started: float) -> None:

@@ -9,15 +9,19 @@ subclass keeps urllib3's rules about *what* is safe to retry:
 - errors after the request may have reached the server (reset, read timeout),
   and the statuses 429, 502, 503 and 504, are retried for idempotent verbs only;
 
-and bounds *how long* it waits: each wait at most ``backoff_max`` seconds, all
-waits together at most ``total_wait`` seconds.
+and bounds *how long* it goes on: each wait at most ``backoff_max`` seconds,
+and no retry starts once ``total_wait`` seconds of wall time (tries and waits
+alike) have passed since the first try. A try that hangs is bounded by the
+read timeout, so a call lasts at most about ``total_wait`` plus one try.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
+import threading
 import time
-from typing import Any, Collection
+from typing import Any, Collection, Iterator
 
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
 from urllib3.util.retry import Retry as Urllib3Retry
@@ -25,11 +29,29 @@ from urllib3.util.retry import Retry as Urllib3Retry
 from .errors import InvalidValue
 from .redact import redact_url
 
-__all__ = ["Retry", "IDEMPOTENT", "RETRY_STATUSES", "policy"]
+__all__ = ["Retry", "IDEMPOTENT", "RETRY_STATUSES", "policy", "clock"]
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _log = logging.getLogger(__name__)
+_first_try = threading.local()  # see clock()
+
+
+@contextlib.contextmanager
+def clock() -> Iterator[None]:
+    """Mark now as the start of the first try of the request sent inside the block.
+
+    urllib3 tells a ``Retry`` nothing before the first try, only after each
+    failed one; without this mark, ``total_wait`` counts from the end of the
+    first try. urllib3 retries in the calling thread, so a thread-local
+    suffices; it is cleared on exit, so no later request sees a stale start.
+    """
+    previous = getattr(_first_try, "started", None)
+    _first_try.started = time.monotonic()
+    try:
+        yield
+    finally:
+        _first_try.started = previous
 
 
 class Retry(Urllib3Retry):
@@ -38,11 +60,14 @@ class Retry(Urllib3Retry):
     - The wait before the n-th retry is ``backoff_factor * 2**(n - 1)`` seconds
       times a random factor between 0.5 and 1 (jitter, so that many clients
       do not come back in step), at most ``backoff_max``.
+    - No retry starts when the wall time since the first try (tries and
+      waits together), plus the coming wait, would pass ``total_wait``.
     - A ``Retry-After`` header (seconds or an HTTP date) replaces the backoff.
       One that asks for more than ``backoff_max``, or more than is left of
       ``total_wait``, ends the retries: the answer surfaces at once instead of
-      after a wait shorter than the server asked for. A garbage value is
-      ignored and the backoff applies.
+      after a wait shorter than the server asked for (logged at DEBUG as
+      "Retry-After N s exceeds the cap"). A garbage value is ignored and the
+      backoff applies.
     - Answers that are still 429/5xx after the last try are returned, so they
       surface as ``TooManyRequests`` / ``ServiceUnavailable`` with their body.
     """
@@ -60,33 +85,46 @@ class Retry(Urllib3Retry):
         raise_on_status: bool = False,
         total_wait: float = 60.0,
         waited: float = 0.0,
+        started: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(total, allowed_methods=allowed_methods, status_forcelist=status_forcelist,
                          backoff_factor=backoff_factor, backoff_max=backoff_max,
                          raise_on_status=raise_on_status, **kwargs)
         self.total_wait = total_wait
-        self.waited = waited  # seconds already spent waiting for this request
-        self.wait = 0.0       # seconds to wait before the next try
+        self.waited = waited    # seconds spent sleeping so far for this request (for the log)
+        self.started = started  # time.monotonic() of the first try; None until a try failed
+        self.wait = 0.0         # seconds to wait before the next try
 
     def new(self, **kwargs: Any) -> "Retry":
         kwargs.setdefault("total_wait", self.total_wait)
         kwargs.setdefault("waited", self.waited)
+        kwargs.setdefault("started", self.started)
         return super().new(**kwargs)
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
                   error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> "Retry":
         """The next state, or ``MaxRetryError`` when out of tries or out of time."""
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        started = self.started if self.started is not None else _start_of_first_try()
+        elapsed = time.monotonic() - started
         wait = retry.wait_before_next(response)
-        if wait is None or self.waited + wait > self.total_wait:
-            reason = error or ResponseError(f"no time left to retry within {self.total_wait:g} s")
+        stop = None
+        if wait is None:
+            stop = (f"Retry-After {self.get_retry_after(response):g} s exceeds the cap of "
+                    f"{self.backoff_max:g} s (backoff_max)")
+        elif elapsed + wait > self.total_wait:
+            stop = (f"no time left to retry: {elapsed:.1f} s since the first try, "
+                    f"{wait:.1f} s to wait, total_wait {self.total_wait:g} s")
+        if stop is not None:
+            _log.debug("not retrying %s %s: %s", method, redact_url(url or ""), stop)
+            reason = error or ResponseError(stop)
             raise MaxRetryError(_pool, url or "", reason) from reason
         # ``retry`` is a fresh object nobody else holds yet: fill in its wait.
-        retry.wait, retry.waited = wait, self.waited + wait
+        retry.wait, retry.waited, retry.started = wait, self.waited + wait, started
         cause = f"{response.status}" if response is not None and not error else type(error).__name__
-        _log.debug("retrying %s %s after %s in %.2f s (retry %d)", method, redact_url(url or ""),
-                   cause, wait, len(retry.history))
+        _log.debug("retrying %s %s after %s in %.2f s (retry %d, %.1f s since the first try)", method,
+                   redact_url(url or ""), cause, wait, len(retry.history), elapsed)
         return retry
 
     def wait_before_next(self, response: Any = None) -> float | None:
@@ -111,6 +149,12 @@ class Retry(Urllib3Retry):
     def sleep(self, response: Any = None) -> None:
         if self.wait > 0:
             time.sleep(self.wait)
+
+
+def _start_of_first_try() -> float:
+    """When the first try began, if :func:`clock` marked it; else now (it just failed)."""
+    started = getattr(_first_try, "started", None)
+    return started if started is not None else time.monotonic()
 
 
 def policy(retries: Any) -> Urllib3Retry:

@@ -321,3 +321,138 @@ def test_no_password_or_token_in_login_reprs_messages_or_logs(tokens, everything
     assert "grant_type=password" in seen[4]  # the token requests were logged, bodies and all
     for secret in (PASSWORD, token, api.auth._headers["X-Oauth-Token"]):
         assert not [text for text in seen if secret in text]
+
+
+# -- header values HTTP cannot carry -----------------------------------------------
+
+TOKEN = "Zq9-secret"
+BAD_VALUES = {"line break": TOKEN + "\n", "inner line break": TOKEN + "\r\nX-Evil: 1",
+              "not Latin-1": TOKEN + "\u20ac"}
+HEADER_AUTHS = {
+    "Bearer": (lambda v: Bearer(v), "Authorization"),
+    "MaxOAuth": (lambda v: MaxOAuth("bob", v), "X-Oauth-Token"),
+    "Headers": (lambda v: Headers({"X-Tenant-Key": v}), "X-Tenant-Key"),
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_VALUES))
+@pytest.mark.parametrize("kind", sorted(HEADER_AUTHS))
+def test_an_auth_header_http_cannot_carry_is_an_invalid_value(kind, bad, fault):
+    make, header = HEADER_AUTHS[kind]
+    before = fault.hits("/json")
+    with pytest.raises(restish.InvalidValue) as info:
+        client(fault.url, auth=make(BAD_VALUES[bad])).json.get()
+    message = str(info.value)
+    assert message.startswith(f"GET {fault.url}/json: {kind} auth: header {header!r}: its value"), message
+    assert TOKEN not in message and TOKEN not in repr(info.value) and info.value.__cause__ is None
+    assert fault.hits("/json") == before  # refused before anything was sent
+
+
+def test_basic_auth_outside_latin1_is_an_invalid_value(fault):
+    with pytest.raises(restish.InvalidValue, match="Basic auth: a credential has characters outside Latin-1") as info:
+        client(fault.url, auth=Basic("bob", TOKEN + "\u20ac")).json.get()
+    assert TOKEN not in str(info.value) and info.value.__cause__ is None and info.value.__suppress_context__
+    with pytest.raises(restish.InvalidValue, match="Basic auth"):
+        client(fault.url, auth=("b\u00f8b\u20ac", "pw")).json.get()  # a requests tuple too
+    # Basic base64-encodes its credentials: a line break or Latin-1 in them travels fine.
+    echo = client(fault.url, auth=Basic("b\u00f8b", TOKEN + "\n")).json.get()
+    assert echo["headers"]["Authorization"].startswith("Basic ")
+
+
+def test_a_custom_authbase_setting_a_bad_header_is_caught_too(fault):
+    class Signer(requests.auth.AuthBase):
+        def __call__(self, r):
+            r.headers["X-Signature"] = TOKEN + "\n"
+            return r
+
+    with pytest.raises(restish.InvalidValue, match=r"Signer auth: header 'X-Signature': its value has a line break") as info:
+        client(fault.url, auth=Signer()).json.prepare("get")
+    assert TOKEN not in str(info.value)
+
+
+def test_a_token_endpoint_answering_an_unsendable_token_is_a_login_error(tokens):
+    tokens.mode = "bad-token"
+    api = client(tokens.url)
+    with pytest.raises(restish.LoginError, match="cannot be sent in an HTTP header"):
+        api.login("alice", PASSWORD)
+    assert api.auth is None and api._grant is None
+
+
+# -- secrets echoed by the token endpoint ------------------------------------------
+
+ODD_PASSWORD = 'p@ss w&rd!"\u00e9/+'
+
+
+def spellings(secret):
+    """What a server echoing a secret may show (written out here, not taken from restish)."""
+    from urllib.parse import quote, quote_plus
+    import json
+    return {secret, quote_plus(secret), quote(secret), quote(secret, safe=""),
+            json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+
+
+@pytest.fixture
+def odd(tokens):
+    tokens.users["alice"] = ODD_PASSWORD
+    return tokens
+
+
+@pytest.mark.parametrize("mode", ["echo-form", "echo-json", "echo-400"])
+def test_a_login_error_never_shows_the_password_in_any_encoding(odd, mode, everything_logged):
+    odd.mode = mode
+    with pytest.raises(restish.LoginError) as info:
+        client(odd.url).login("alice", ODD_PASSWORD, token_url=odd.url + "/token")
+    message = str(info.value)
+    assert "'alice'" in message and odd.url + "/token" in message
+    assert "password=***" in message or '"password": "***"' in message  # the echo arrived, masked
+    for text in (message, everything_logged()):
+        assert not [s for s in spellings(ODD_PASSWORD) if s in text], text
+
+
+@pytest.mark.parametrize("pad", range(140, 162, 2))
+def test_a_password_cut_in_two_by_a_short_description_leaves_no_head(odd, pad):
+    odd.mode, odd.pad = "echo-long", pad  # descriptions are cut at 200 characters: around the password
+    with pytest.raises(restish.LoginError) as info:
+        client(odd.url).login("alice", ODD_PASSWORD, token_url=odd.url + "/token")
+    message = str(info.value)
+    assert message.endswith("\u2026")  # it was cut
+    tail = message.split("password=", 1)[1] if "password=" in message else ""
+    assert tail in ("", "\u2026") or tail.startswith("***"), message
+
+
+def test_a_failed_refresh_that_echoes_the_form_logs_no_token(refreshing, caplog):
+    api = client(refreshing.url)
+    api.login("alice", PASSWORD)
+    refresh_token = api._grant._refresh_token
+    assert spellings(refresh_token) != {refresh_token}  # it has characters URL encoding changes
+    refreshing.expire()
+    refreshing.mode = "echo-400"
+    with caplog.at_level(logging.WARNING, logger="restish"), pytest.raises(restish.Unauthorized):
+        api.things.get()
+    assert "refused" in caplog.text and "refresh_token=***" in caplog.text
+    assert not [s for s in spellings(refresh_token) if s in caplog.text], caplog.text
+
+
+def test_login_that_gets_no_answer_is_also_a_transport_error(tokens):
+    with pytest.raises(restish.TransportError) as info:
+        client(tokens.url).login("alice", PASSWORD, token_url="http://127.0.0.1:9/token")
+    assert isinstance(info.value, restish.LoginError) and "'alice'" in str(info.value)
+    with pytest.raises(restish.TransportError) as info:
+        client("http://127.0.0.1:9").login("alice", PASSWORD)  # /info unreachable
+    assert isinstance(info.value, restish.LoginError) and "--token-url" in str(info.value)
+
+
+# -- login keeps a Headers auth ---------------------------------------------------
+
+
+def test_login_keeps_custom_headers_and_adds_maxoauth(tokens):
+    api = client(tokens.url, auth=Headers({"X-Tenant": "t1"}))
+    token = api.login("alice", PASSWORD)
+    assert isinstance(api.auth, MaxOAuth) and "X-Tenant=***" in repr(api.auth)
+    assert tokens.requests[-1][3]["scope"] == "widgetcli"
+    api.things.get()
+    sent = tokens.requests[-1][2]
+    assert sent["X-Tenant"] == "t1" and sent["X-Oauth-Token"] == token and sent["X-Oauth-Username"] == "alice"
+    tokens.expire()
+    api.things.get()  # renewed: the custom header is still there
+    assert tokens.grants() == ["password", "password"] and tokens.requests[-1][2]["X-Tenant"] == "t1"

@@ -283,3 +283,115 @@ def test_progress_bar_ends_at_100_percent():
 def test_main_in_process_reports_usage_errors(capsys):
     assert main(["GET", "people", "bad"]) == 2
     assert capsys.readouterr().err.startswith("restish: ")
+
+
+# -- secrets that HTTP cannot carry, login, dry runs (audit of issue 6) --------------------
+
+SECRET = "SECRETTOK"
+
+
+def one_clean_line(done, code):
+    err = done.stderr.decode()
+    assert done.returncode == code, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert SECRET.encode() not in done.stdout + done.stderr
+    return err
+
+
+@pytest.mark.parametrize("args, env", [
+    ([], {"RESTISH_TOKEN": SECRET + "\n"}),
+    (["--token", SECRET + "\u20ac"], {}),
+    (["--user", "bob", "--token", SECRET + "\r\nX-Evil: 1"], {}),
+    (["--user", f"b\u00f8b:{SECRET}\u20ac"], {}),
+], ids=["env token with a newline", "token outside latin-1", "maxoauth token with CRLF", "basic outside latin-1"])
+def test_an_auth_value_http_cannot_carry_is_exit_2_without_the_secret(fault, args, env):
+    before = fault.hits("/json")
+    err = one_clean_line(restish("--url", fault.url, "--no-map", *args, "GET", "json", env=env), 2)
+    assert f"GET {fault.url}/json: " in err and " auth: " in err
+    assert fault.hits("/json") == before
+
+
+@pytest.mark.parametrize("header, problem", [
+    (f"X-Key: {SECRET}\nX-Evil: 1", "line break"),
+    (f"X-Key: {SECRET}\u20ac", "outside Latin-1"),
+    (f"X Key: {SECRET}", "not a valid header name"),
+])
+def test_a_header_http_cannot_carry_is_exit_2_without_its_value(fault, header, problem):
+    before = fault.hits("/json")
+    err = one_clean_line(restish("--url", fault.url, "--no-map", "-H", header, "GET", "json"), 2)
+    assert "bad -H" in err and problem in err and fault.hits("/json") == before
+
+
+@pytest.fixture
+def token_app():
+    """A token endpoint (tests/token_server.py): alice / s3cret-pw."""
+    from servers import WSGIServer
+    from token_server import TokenApp
+    app = TokenApp()
+    with WSGIServer(app) as server:
+        app.url = server.url
+        yield app
+
+
+def test_dry_run_with_login_sends_nothing(fault, token_app):
+    k = f"dry{uuid.uuid4().hex[:8]}"
+    for url, extra in ((fault.url, []), (fault.url, ["--token-url", token_app.url + "/token"])):
+        before = [fault.hits(p) for p in ("/info", "/token", k)]
+        done = restish("--url", url, "--no-map", "--login", "--user", "alice", "--dry-run", *extra,
+                       "POST", f"flaky/{k}", "a=1", stdin=subprocess.DEVNULL)
+        out = done.stdout.decode()
+        assert done.returncode == 0, done.stderr.decode()
+        assert out.startswith("curl -X POST") and "'X-Oauth-Token: ***'" in out and "<token" not in out
+        assert [fault.hits(p) for p in ("/info", "/token", k)] == before
+    assert token_app.requests == []
+
+
+def test_token_url_logs_in_where_there_is_no_info(fault, token_app):
+    done = restish("--url", fault.url, "--no-map", "--login", "--user", "alice:s3cret-pw",
+                   "--token-url", token_app.url + "/token", "GET", "json")
+    echoed = out_json(done)
+    assert echoed["headers"]["X-Oauth-Token"] == "access-1-alice" and token_app.grants() == ["password"]
+    assert "s3cret-pw" not in done.stderr.decode()
+    done = restish("--url", fault.url, "--token-url", token_app.url + "/token", "GET", "json")
+    assert done.returncode == 2 and b"--token-url" in done.stderr
+
+
+def test_login_exit_codes(token_app):
+    base = ["--url", token_app.url, "--no-map", "--login"]
+    refused = restish(*base, "--user", "alice:wrong-pw", "GET", "things")
+    assert refused.returncode == 1 and b"refused" in refused.stderr and b"wrong-pw" not in refused.stderr
+    unreachable = restish("--url", closed_port_url(), "--no-map", "--login", "--user", "alice:pw", "GET", "x")
+    assert unreachable.returncode == 3 and b"Traceback" not in unreachable.stderr
+    no_token_endpoint = restish(*base, "--user", "alice:pw", "--token-url", closed_port_url() + "/token", "GET", "x")
+    assert no_token_endpoint.returncode == 3
+    # No password and no terminal to ask it on: a usage error, as for Basic auth, and nothing sent.
+    sent = len(token_app.requests)
+    for options in (["--login", "--user", "alice"], ["--user", "alice"]):
+        done = restish("--url", token_app.url, "--no-map", *options, "GET", "things", stdin=subprocess.DEVNULL)
+        assert done.returncode == 2 and b"not a terminal" in done.stderr
+    assert len(token_app.requests) == sent
+
+
+def test_data_with_body_items_is_refused(fault):
+    before = fault.hits("/json")
+    done = restish("--url", fault.url, "--no-map", "POST", "json", "--data", '{"a": 1}', "b=2")
+    assert done.returncode == 2 and b"--data sends exactly that body" in done.stderr and b"(b)" in done.stderr
+    assert fault.hits("/json") == before
+    # On a GET, items are the query and --data the body: nothing is lost.
+    echoed = out_json(restish("--url", fault.url, "--no-map", "GET", "json", "--data", '{"a": 1}', "b=2"))
+    assert echoed["query"] == {"b": "2"} and echoed["json"] == {"a": 1}
+
+
+def test_verbose_shows_every_redirect_hop_with_secrets_masked(fault):
+    target = f"{fault.url}/json?access_token={SECRET}"
+    done = restish("--url", fault.url, "--no-map", "-v", "--token", SECRET, "GET", "redirect",
+                   f"to={target}")
+    err = done.stderr.decode()
+    assert done.returncode == 0, err
+    assert err.count("> GET ") == 2 and "< 302 Found" in err and "< 200 OK" in err
+    assert err.index("< 302") < err.index(f"> GET {fault.url}/json?access_token=***")
+    assert f"< Location: {fault.url}/json?access_token=***" in err and err.count("> Authorization: ***") == 2
+    # The only place the secret shows is the first URL, which holds it percent-encoded in to=,
+    # a parameter whose name says nothing of a secret.
+    first_line, rest = err.split("\n", 1)
+    assert first_line.startswith("> GET ") and f"%3D{SECRET}" in first_line and SECRET not in rest

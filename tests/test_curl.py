@@ -65,8 +65,13 @@ def test_url_credentials_secret_params_and_fields_are_masked():
     command = restish.to_curl(prepared)
     assert SECRET not in command and "pw-in-url" not in command
     words = shlex.split(command)
-    assert words[-1] == "http://***@h.example/things?access_token=***&page=2"
+    # The client sends URL credentials as Basic auth and keeps them out of its URLs.
+    assert words[-1] == "http://h.example/things?access_token=***&page=2"
+    assert "Authorization: ***" in words
     assert json.loads(words[words.index("--data-binary") + 1]) == {"password": "***", "user": "bob"}
+    # A request that still holds user info in its URL (plain requests) shows it masked.
+    plain = requests.Request("GET", "http://user:pw-in-url@h.example/x").prepare()
+    assert shlex.split(restish.to_curl(plain))[-1] == "http://***@h.example/x"
 
 
 def test_form_bodies_are_masked():

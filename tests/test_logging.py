@@ -5,7 +5,7 @@ import re
 import pytest
 
 import restish
-from restish.auth import Bearer
+from restish.auth import Bearer, MaxOAuth
 from restish.retry import Retry
 
 
@@ -84,6 +84,14 @@ def test_bodies_when_asked_with_secrets_masked(fault, debug, with_bodies):
     assert "body-marker" in logged and '"password": "***"' in logged
     assert logged.startswith("request: curl -X POST") and "response: 200" in logged
     assert "tok-secret" not in logged and "pw-secret" not in logged
+
+
+def test_a_maxoauth_user_name_and_scope_are_not_scrubbed_from_bodies(fault, debug, with_bodies):
+    api = restish.Client(fault.url, resources=None, retries=0, auth=MaxOAuth("alice", "tok-secret"))
+    api.json.post(owner="alice", app="widgetcli", echo="tok-secret")
+    logged = "\n".join(lines(debug, "restish.bodies"))
+    assert '"owner": "alice"' in logged and '"app": "widgetcli"' in logged  # names, not secrets
+    assert "'X-Oauth-Username: ***'" in logged and "tok-secret" not in logged
 
 
 def test_long_and_binary_bodies_are_cut_or_summarised(api, debug, with_bodies):

@@ -134,6 +134,32 @@ def test_total_wait_bounds_the_time_spent(fault):
     assert 2 <= fault.hits(k) < 10
 
 
+def slow_calls(fault, total_wait):
+    """GETs a /slow/<key> that outlasts a 0.5 s read timeout, retried with no backoff wait
+    up to 10 times but within ``total_wait``; returns how many tries reached the server."""
+    k = key()
+    api = restish.Client(fault.url, resources=None, timeout=(2, 0.5),
+                         retries=Retry(10, backoff_factor=0, total_wait=total_wait))
+    with pytest.raises(restish.TransportError, match="read timeout"):
+        api.slow[k].get(seconds=5)
+    return fault.hits(f"/slow/{k}")
+
+
+def test_total_wait_counts_the_tries_not_only_the_waits(fault):
+    # Every try lasts the 0.5 s read timeout and no wait is spent between them.
+    # Counting waits only would make all 11 tries; counting from the end of the first
+    # try would make 4. The clock starts with the first try: tries end at 0.5, 1.0
+    # (retried) and 1.5 s (past 1.25 s, not retried): 3 tries.
+    assert slow_calls(fault, 1.25) == 3
+
+
+def test_retry_after_beyond_the_cap_says_so_in_the_log(fault, caplog):
+    k = key()
+    with caplog.at_level(logging.DEBUG, logger="restish.retry"), pytest.raises(restish.TooManyRequests):
+        client(fault.url, fast(backoff_max=0.5)).flaky[k].get(qs={"fail": 1, "status": 429, "retry_after": "3"})
+    assert "Retry-After 3 s exceeds the cap of 0.5 s" in caplog.text
+
+
 def test_backoff_is_exponential_jittered_and_capped():
     retry = Retry(10, backoff_factor=1, backoff_max=5)
     waits = []

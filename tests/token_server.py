@@ -4,7 +4,12 @@
   optional ``scope``) or ``grant_type=refresh_token``; answers
   ``{"access_token", "token_type"[, "refresh_token"]}`` or 400 ``invalid_grant``.
   ``mode`` makes it misbehave: ``"html"`` answers a 200 HTML page, ``"500"`` a
-  server error.
+  server error, ``"echo-form"`` a 500 text echoing the raw form (URL-encoded),
+  ``"echo-json"`` a 500 text echoing the form as JSON, ``"echo-400"`` a 400
+  ``invalid_grant`` whose description echoes the raw form, ``"echo-long"`` a 500
+  text of padding then the raw form (cut short in error messages), ``"bad-token"``
+  a 200 whose access token holds a line break.
+  Refresh tokens hold ``/``, ``+`` and ``=``, so their URL-encoded form differs.
 - ``GET /info``: ``{"max.oauth_server": <its own URL>}``.
 - anything else: protected; a valid token (``X-Oauth-Token`` or
   ``Authorization: Bearer``) gets 200 ``{"user", "method", "path", "body"}``,
@@ -25,6 +30,8 @@ class TokenApp:
         self.users = users if users is not None else {"alice": "s3cret-pw"}
         self.refresh = refresh           # issue refresh tokens?
         self.mode = "json"
+        self.raw_form = ""               # the last /token body, as sent (the echo modes send it back)
+        self.pad = 0                     # echo-long: characters before the echoed form
         self.url = ""                    # set once served; /info names it
         self.tokens: dict[str, str] = {}   # live access token -> user
         self.refresh_tokens: dict[str, str] = {}
@@ -59,6 +66,8 @@ class TokenApp:
         raw = environ["wsgi.input"].read(size) if size else b""
         headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")}
         form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()} if path == "/token" else {}
+        if path == "/token":
+            self.raw_form = raw.decode()
         with self._lock:
             self.requests.append((method, path, headers, form))
         if path == "/token":
@@ -76,6 +85,17 @@ class TokenApp:
             return "200 OK", "<html><body>Sign in</body></html>", "text/html; charset=utf-8"
         if self.mode == "500":
             return "500 Internal Server Error", "Traceback (most recent call last): ...", "text/plain"
+        if self.mode == "echo-form":
+            return "500 Internal Server Error", f"cannot parse {self.raw_form}", "text/plain"
+        if self.mode == "echo-json":
+            return "500 Internal Server Error", f"cannot parse {json.dumps(form)}", "text/plain"
+        if self.mode == "echo-400":
+            return ("400 Bad Request", {"error": "invalid_grant", "error_description": f"bad request: {self.raw_form}"},
+                    "application/json")
+        if self.mode == "echo-long":
+            return "500 Internal Server Error", "x" * self.pad + self.raw_form, "text/plain"
+        if self.mode == "bad-token":
+            return "200 OK", {"access_token": "tok\nen", "token_type": "bearer"}, "application/json"
         with self._lock:
             user = self._grant_user(form)
             if user is None:
@@ -85,7 +105,7 @@ class TokenApp:
             answer = {"access_token": f"access-{n}-{user}", "token_type": "bearer"}
             self.tokens[answer["access_token"]] = user
             if self.refresh:
-                answer["refresh_token"] = f"refresh-{n}-{user}"
+                answer["refresh_token"] = f"refresh-{n}-{user}/r+t="
                 self.refresh_tokens[answer["refresh_token"]] = user
         return "200 OK", answer, "application/json"
 

@@ -52,7 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def exit_code(exc: RestishError) -> int:
-    """The exit code for an error: 1 the server said no, 3 no answer, 2 anything else."""
+    """The exit code for an error: 1 the server said no, 3 no answer, 2 anything else.
+
+    A login that got no answer (``LoginUnreachable``) is a ``TransportError``: 3.
+    A refused or broken login is 1: the token endpoint answered.
+    """
     if isinstance(exc, TransportError):
         return TRANSPORT
     if isinstance(exc, (RequestError, LoginError, DecodeError)):
@@ -83,6 +87,8 @@ def _client_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", help="name:password for Basic auth, or name to be asked the password "
                                        "(default: $RESTISH_USER)")
     parser.add_argument("--login", action="store_true", help="log in as --user (OAuth2 password grant) first")
+    parser.add_argument("--token-url", metavar="URL",
+                        help="the token endpoint for --login (default: found through GET /info)")
     parser.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'",
                         help="extra request header (repeatable)")
 

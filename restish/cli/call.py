@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Any
 
+from ..headers import header_problem
 from . import OK, VERBS, UsageError, output
 
 __all__ = ["run_call", "build_kwargs", "parse_item"]
@@ -21,7 +22,7 @@ def run_call(args: argparse.Namespace) -> int:
     kwargs = build_kwargs(args)
     client = make_client(args)
     resource = navigate(client, args.path)
-    if args.dry_run:
+    if args.dry_run:  # make_client did not log in: nothing at all is sent
         print(output.curl_line(resource.prepare(method, **kwargs)))
         return OK
     if args.file and sys.stderr.isatty():
@@ -36,19 +37,41 @@ def run_call(args: argparse.Namespace) -> int:
 
 
 def make_client(args: argparse.Namespace) -> Any:
-    """The Client for ``args``: URL, map, auth, headers. Raises UsageError without a URL."""
+    """The Client for ``args``: URL, map, auth, headers; logged in with --login.
+
+    With --dry-run nothing is sent, login included: the client holds the
+    MaxOAuth headers login would install, with a placeholder token (curl
+    lines show auth values as ``***`` anyway). Raises UsageError without a
+    URL, for --login without a user, or a password to ask with no terminal.
+    """
     url = args.url or os.environ.get("RESTISH_URL")
     if not url:
         raise UsageError("no URL: give --url URL or set RESTISH_URL")
+    token_url = getattr(args, "token_url", None)
+    if token_url and not args.login:
+        raise UsageError("--token-url is where --login gets its token: give --login too")
     from ..client import Client  # the call path is the one that pays for requests
     client = Client(url, auth=_auth(args), headers=_headers(args.header), **map_kwargs(args))
     if args.login:
-        user = args.user or os.environ.get("RESTISH_USER")
-        if not user:
-            raise UsageError("--login needs --user NAME[:PASSWORD] or RESTISH_USER")
-        name, _, password = user.partition(":")
-        client.login(name, password or None)  # login asks for a missing password on a TTY
+        _login(client, args, token_url)
     return client
+
+
+def _login(client: Any, args: argparse.Namespace, token_url: str | None) -> None:
+    """--login: the password grant as --user (or RESTISH_USER), or its stand-in for --dry-run."""
+    user = args.user or os.environ.get("RESTISH_USER")
+    if not user:
+        raise UsageError("--login needs --user NAME[:PASSWORD] or RESTISH_USER")
+    name, sep, password = user.partition(":")
+    if getattr(args, "dry_run", False):
+        from ..auth import MaxOAuth
+        client.auth = MaxOAuth(name, DRY_RUN_TOKEN)
+        return
+    # Asked here, as for Basic auth, so that "no terminal to ask" is the same usage error (exit 2).
+    client.login(name, password if sep else _ask_password(name), token_url=token_url)
+
+
+DRY_RUN_TOKEN = "<token from --login>"  # what --dry-run --login signs with; shown as *** anyway
 
 
 def map_kwargs(args: argparse.Namespace) -> dict:
@@ -74,6 +97,10 @@ def navigate(client: Any, path: str) -> Any:
 def build_kwargs(args: argparse.Namespace) -> dict:
     """The verb's kwargs from items, --qs, --file and --data. Raises UsageError."""
     kwargs = dict(parse_item(item) for item in args.items)
+    if args.data is not None and kwargs and args.method.upper() not in ("GET", "HEAD", "OPTIONS"):
+        # --data is the whole body: body items would be dropped silently (httpie refuses too).
+        raise UsageError(f"--data sends exactly that body, so it cannot go with key=value items "
+                         f"({', '.join(sorted(kwargs))}): put them in the JSON, or use --qs for the query")
     if args.qs:
         kwargs["qs"] = _query(args.qs)
     for spec in args.file:
@@ -137,8 +164,16 @@ def _pair(spec: str, sep: str, option: str, form: str) -> tuple[str, str]:
 
 
 def _headers(specs: list[str]) -> dict[str, str]:
-    pairs = (_pair(spec, ":", "-H", "'Name: value'") for spec in specs)
-    return {name.strip(): value.strip() for name, value in pairs}
+    """-H 'Name: value' options as a dict. Raises UsageError for a header HTTP cannot carry,
+    naming it without its value (it may be a key)."""
+    headers = {}
+    for spec in specs:
+        name, value = (part.strip() for part in _pair(spec, ":", "-H", "'Name: value'"))
+        problem = header_problem(name, value)
+        if problem:
+            raise UsageError(f"bad -H: {problem}")
+        headers[name] = value
+    return headers
 
 
 def _auth(args: argparse.Namespace) -> Any:
@@ -150,8 +185,13 @@ def _auth(args: argparse.Namespace) -> Any:
     if args.login:
         return None
     from ..auth import credentials
+    # --dry-run shows the password as *** in any case: no need to ask for it.
+    ask = (lambda name: DRY_RUN_PASSWORD) if getattr(args, "dry_run", False) else _ask_password
     return credentials(args.user or os.environ.get("RESTISH_USER"),
-                       args.token or os.environ.get("RESTISH_TOKEN"), _ask_password)
+                       args.token or os.environ.get("RESTISH_TOKEN"), ask)
+
+
+DRY_RUN_PASSWORD = "<password>"
 
 
 def _ask_password(name: str) -> str:

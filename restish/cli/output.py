@@ -49,18 +49,31 @@ def colourise(text: str) -> str:
 
 
 def show_exchange(response: Any, err: TextIO) -> None:
-    """``-v``: the request line and headers, then the status line and headers, secrets masked."""
+    """``-v``: for every hop (redirects first), the request line and headers, then
+    the status line and headers; secrets masked."""
     if response is None:
         return
     from ..curl import shown_headers
     from ..redact import redact_headers, redact_url
-    request = response.request
-    lines = [f"> {request.method} {redact_url(request.url or '')}"]
-    lines += [f"> {name}: {value}" for name, value in shown_headers(request).items()]
-    lines += [f"< {response.status_code} {response.reason or ''}".rstrip()]
-    lines += [f"< {name}: {value}" for name, value in redact_headers(response.headers).items()]
-    err.write("\n".join(lines) + "\n\n")
+    blocks = []
+    for hop in (*response.history, response):
+        request = hop.request
+        lines = [f"> {request.method} {redact_url(request.url or '')}"]
+        lines += [f"> {name}: {value}" for name, value in shown_headers(request).items()]
+        lines += [f"< {hop.status_code} {hop.reason or ''}".rstrip()]
+        lines += [f"< {name}: {_shown_response_header(name, value)}"
+                  for name, value in redact_headers(hop.headers).items()]
+        blocks.append("\n".join(lines) + "\n\n")
+    err.write("".join(blocks))
     err.flush()
+
+
+def _shown_response_header(name: str, value: str) -> str:
+    # A redirect's Location may carry a token in its query or user info.
+    if name.lower() in ("location", "content-location"):
+        from ..redact import redact_url
+        return redact_url(value)
+    return value
 
 
 def curl_line(prepared: Any) -> str:
