@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any, Callable, Iterable, Iterator, Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import requests
 from requests.hooks import default_hooks
@@ -49,6 +49,8 @@ class _Bundled:
 #: Default for ``resources`` / ``defaults``: the maps installed with restish.
 BUNDLED: Any = _Bundled()
 DEFAULT_TIMEOUT = (5, 30)
+# Public proxy attributes and verbs that a Client, lacking its own, takes from its root proxy.
+_ROOT_ATTRIBUTES = frozenset(name for name in vars(Resource) if not name.startswith("_"))
 RESERVED = frozenset({"data", "qs", "headers", "timeout", "expand", "stream_to", "progress"})
 UPLOAD_PREFIX = "upload_file"
 USER_AGENT = f"restish/{__version__} python-requests/{requests.__version__}"
@@ -128,6 +130,13 @@ class Client:
 
     >>> api = Client("http://localhost:8081")                 # doctest: +SKIP
     >>> api.people['alice'].activities.get(qs={'limit': 10})  # doctest: +SKIP
+
+    A ``session=`` you bring behaves as in requests: its headers, cookies, auth,
+    ``params`` (under each call's own query) and ``hooks['response']`` apply to
+    every call. restish mounts its retrying adapters only where the session still
+    has requests' default ``HTTPAdapter`` for ``http://`` / ``https://``; an
+    adapter you mounted there is kept, with its own pool and retries, and
+    ``retries=`` does not apply to it.
     """
 
     def __init__(
@@ -190,7 +199,11 @@ class Client:
         rpc = self._map.rpc.get(name)
         if rpc is not None:
             return RpcMethod(self, name, *rpc)
-        return self._root.__getattr__(name)
+        if name in _ROOT_ATTRIBUTES:
+            # The root proxy's verbs and attributes (api.get() is GET /, api.path is "/"),
+            # as on any proxy they shadow a child of the same name: api['get'] reaches /get.
+            return getattr(self._root, name)
+        return self._root.__getattr__(name)  # straight to the child: the usual case stays cheap
 
     def __getitem__(self, value: Any) -> Resource:
         return self._root[value]
@@ -264,12 +277,11 @@ class Client:
         with self._pool_lock:
             if size <= self._pool_size:
                 return
-            old = {prefix: self.session.adapters.get(prefix) for prefix in ("http://", "https://")}
-            transport.mount_adapters(self.session, self.retries, size)
+            # An adapter the user mounted on their session is kept, pool and all (see mount_adapters).
+            replaced = transport.mount_adapters(self.session, self.retries, size)
             self._pool_size = size
-        for adapter in old.values():
-            if adapter is not None:
-                adapter.close()  # idle sockets now; busy ones close when given back
+        for adapter in replaced:
+            adapter.close()  # idle sockets now; busy ones close when given back
 
     # -- calls -----------------------------------------------------------
 
@@ -325,10 +337,12 @@ class Client:
         if not isinstance(qs, Mapping):
             raise InvalidValue(f"{method} {resource.path}: qs= must be a dict, not {type(qs).__name__}")
         query.update(qs)
+        if self.session.params:  # as requests does: the session's, then the call's on top
+            query = _with_session_params(self.session.params, query, url)
         body, content_type, payload = self._body(resource, method, kwargs, options, bool(files))
         url = url or resource.url
         if query:
-            url = f"{url}?{payloads.encode_query(query)}"
+            url = f"{url}{'&' if '?' in url else '?'}{payloads.encode_query(query)}"
         call = Call(method, resource, requests.PreparedRequest(),
                     check_timeout(options["timeout"]) if "timeout" in options else self.timeout,
                     options.get("stream_to"), options.get("progress"))
@@ -412,6 +426,10 @@ class Client:
         auth = self.auth or session.auth or netrc
         if auth:
             _auth.sign(prepared, auth, url)
+        if session.hooks.get("response"):
+            # After auth's, as requests orders them: a session hook sees the answer
+            # after a digest challenge, not the 401.
+            prepared.register_hook("response", session.hooks["response"])
         return settings
 
     def _send_handling_auth(self, call: Call) -> requests.Response:
@@ -448,7 +466,9 @@ class Client:
         """A request outside the map and without auth (login's token and /info calls)."""
         headers = {k: v for k, v in self.headers.items() if v is not None}
         headers["Accept"] = "application/json"
-        prepared = requests.Request(method, url, data=form, headers=headers).prepare()
+        # The session's response hooks run, as for every call. Its query parameters are
+        # not added: the token endpoint may be another host, and they may hold an API key.
+        prepared = requests.Request(method, url, data=form, headers=headers, hooks=self.session.hooks).prepare()
         settings, _ = self._environment.settings(self.session, url, self.verify)
         return self._exchange(prepared, settings, self.timeout)
 
@@ -517,6 +537,21 @@ def _base_url(url: Any) -> tuple[str, Any]:
     user, password = get_auth_from_url(base)
     base = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
     return base, _auth.Basic(user, password) if user or password else None
+
+
+def _with_session_params(params: Any, query: dict, url: str | None) -> dict:
+    """The session's query parameters under the call's own (which win, None removing one).
+
+    A session's params that are not a mapping are ignored, as requests ignores them.
+    An exact URL (a next-page link) keeps the parameters it carries: the server
+    built it from a request that had the session's already.
+    """
+    if not isinstance(params, Mapping):
+        return query
+    if url is not None and "?" in url:
+        present = {name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+        params = {k: v for k, v in params.items() if k not in present}
+    return {**params, **query}
 
 
 def _check_headers(headers: Mapping[Any, Any], where: str = "") -> None:

@@ -38,6 +38,20 @@ def encode_segment(value: Any, parent: str = "") -> str:
     return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
 
 
+class _MapDoc:
+    """A proxy class's ``__doc__``: the class docstring on the class, the map's doc on a proxy.
+
+    ``help(proxy)`` and IPython's ``proxy?`` then show what the map says about
+    the route. Computed on access only, so creating a proxy costs nothing more.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __get__(self, proxy: "Resource | None", owner: type | None = None) -> str:
+        return self.text if proxy is None else proxy._describe(self.text)
+
+
 class Resource:
     """Common base of the two proxy kinds. Immutable and cheap to create."""
 
@@ -96,8 +110,12 @@ class Resource:
 
     @property
     def url(self) -> str:
-        """The full URL of this resource."""
-        return self._client.url + self._path + self._node.suffix
+        """The full URL of this resource.
+
+        A root route ``/`` is the base URL with its slash (``http://host/v1/``), as
+        OpenAPI joins a server URL and a path; without one, the base URL as given.
+        """
+        return self._client.url + ((self._path + self._node.suffix) or ("/" if self._node.route else ""))
 
     @property
     def route(self) -> str | None:
@@ -122,6 +140,14 @@ class Resource:
         """The route's ``doc:`` from the map; a per-verb doc gives one ``VERB: doc`` line per verb."""
         route = self._node.route
         return route.doc if route else None
+
+    def _describe(self, fallback: str) -> str:
+        """``path (route template): VERBS`` and the route's doc; ``fallback`` when no route ends here."""
+        route = self._node.route
+        if route is None:
+            return fallback
+        head = f"{self.path} (route {route.template}): {' '.join(self.methods) or 'no verbs'}"
+        return f"{head}\n\n{route.doc}" if route.doc else head
 
     def defaults(self, method: str) -> dict:
         """A copy of the default payload for ``method`` on this route."""
@@ -228,15 +254,14 @@ _set_trail = Resource._trail.__set__  # type: ignore[attr-defined]
 
 
 class ResourceCollection(Resource):
-    """A fixed segment: ``api.people`` -> ``/people``."""
-
     __slots__ = ()
+    __doc__ = _MapDoc("""A fixed segment: ``api.people`` -> ``/people``.""")  # type: ignore[assignment]
 
 
 class ResourceItem(Resource):
-    """A variable segment: ``api.people['alice']`` -> ``/people/alice``."""
-
     __slots__ = ()
+    __doc__ = _MapDoc(  # type: ignore[assignment]
+        """A variable segment: ``api.people['alice']`` -> ``/people/alice``.""")
 
 
 def _navigate(client: "Client", trail: tuple) -> Resource:

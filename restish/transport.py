@@ -61,18 +61,38 @@ class EnvironmentCache:
 POOL_SIZE = 10  # connections kept per host unless asked for more
 
 
-def mount_adapters(session: requests.Session, retries: Any, pool_size: int = POOL_SIZE) -> None:
+def mount_adapters(session: requests.Session, retries: Any, pool_size: int = POOL_SIZE) -> list:
     """Mount restish's HTTP(S) adapters: pooled connections, ``pool_size`` per host,
     and the retry policy of ``retries`` (see :mod:`restish.retry`).
 
-    Only the ``http://`` and ``https://`` prefixes: requests picks the longest
-    matching prefix, so an adapter mounted for one origin (a WSGI app) still wins.
+    Only on the ``http://`` and ``https://`` prefixes, and only where the session
+    holds requests' own default adapter (a plain, unconfigured ``HTTPAdapter``)
+    or one restish mounted earlier: an adapter the user mounted (client
+    certificates, a custom pool, its own retries) is kept as it is. requests picks
+    the longest matching prefix, so an adapter mounted for one origin (a WSGI app)
+    still wins. Returns the adapters replaced, for the caller to close.
     Raises ``InvalidValue`` for a bad ``retries``.
     """
     max_retries = retry.policy(retries)
+    default = requests.adapters
+    replaced = []
     for prefix in ("http://", "https://"):
-        session.mount(prefix, requests.adapters.HTTPAdapter(
-            pool_connections=10, pool_maxsize=pool_size, max_retries=max_retries))
+        adapter = session.adapters.get(prefix)
+        # requests' Session() mounts HTTPAdapter() with no retries and the default pool;
+        # anything else was chosen by someone, and replacing it would undo that choice.
+        ours = getattr(adapter, "restish_mounted", False)
+        plain = (type(adapter) is default.HTTPAdapter and adapter.max_retries.total == 0
+                 and adapter._pool_connections == default.DEFAULT_POOLSIZE
+                 and adapter._pool_maxsize == default.DEFAULT_POOLSIZE
+                 and adapter._pool_block == default.DEFAULT_POOLBLOCK)
+        if adapter is not None and not (ours or plain):
+            continue
+        mounted = default.HTTPAdapter(pool_connections=10, pool_maxsize=pool_size, max_retries=max_retries)
+        mounted.restish_mounted = True  # type: ignore[attr-defined]  # replaceable by a later call
+        session.mount(prefix, mounted)
+        if adapter is not None:
+            replaced.append(adapter)
+    return replaced
 
 
 def origin(url: str) -> str:

@@ -3,6 +3,7 @@ import gc
 import warnings
 
 import pytest
+import requests
 
 import restish
 
@@ -102,3 +103,111 @@ def test_prepare_closes_the_files_it_opened(api, tmp_path):
         del prepared
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+# -- a session you bring behaves as in requests ---------------------------------------------
+
+
+class CountingAdapter(requests.adapters.HTTPAdapter):
+    """A user's own adapter (as one with client certificates would be): counts what it sends."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sends = 0
+
+    def send(self, request, **kwargs):
+        self.sends += 1
+        return super().send(request, **kwargs)
+
+
+def test_an_adapter_you_mounted_is_kept_and_used(fault):
+    session = requests.Session()
+    mine = CountingAdapter()
+    session.mount("http://", mine)
+    pooled = requests.adapters.HTTPAdapter(pool_maxsize=50)  # configured: kept too
+    session.mount("https://", pooled)
+    api = restish.Client(fault.url, resources=None, session=session)
+    assert session.get_adapter("http://x") is mine and session.get_adapter("https://x") is pooled
+    assert api.json.get()["method"] == "GET"
+    assert mine.sends == 1
+    # concurrently() grows restish's pools, never the user's adapter
+    results = api.concurrently([api.json.get] * 12, workers=12)
+    assert [r["method"] for r in results] == ["GET"] * 12
+    assert session.get_adapter("http://x") is mine and mine.sends == 1 + 12
+    assert session.get_adapter("https://x") is pooled
+
+
+def test_requests_default_adapters_get_restishs_retries(fault):
+    session = requests.Session()
+    default = session.get_adapter("http://x")
+    restish.Client(fault.url, resources=None, session=session, retries=4)
+    mounted = session.get_adapter("http://x")
+    assert mounted is not default and mounted.max_retries.total == 4
+    restish.Client(fault.url, resources=None, session=session, retries=2)  # restish's own: replaced
+    assert session.get_adapter("https://x").max_retries.total == 2
+    assert restish.Client(fault.url, resources=None).session.get_adapter("http://x").max_retries.total == 3
+
+
+def test_session_params_go_under_the_calls_query(fault):
+    session = requests.Session()
+    session.params = {"api_key": "k", "shared": "session", "dropped": "s"}
+    api = restish.Client(fault.url, resources=None, session=session)
+    echo = api.json.get(shared="call", qs={"dropped": None, "page": 2})
+    assert echo["query"] == {"api_key": "k", "shared": "call", "page": "2"}
+    assert api.json.post(a=1)["query"] == {"api_key": "k", "shared": "session", "dropped": "s"}
+    assert api.json.prepare("delete").url == f"{fault.url}/json?api_key=k&shared=session&dropped=s"
+
+
+def test_session_params_are_not_repeated_on_an_exact_next_page_url(fault):
+    session = requests.Session()
+    session.params = {"api_key": "k", "extra": "e"}
+    api = restish.Client(fault.url, resources=None, session=session)
+    call = api._prepare_call(api.json, "GET", {}, f"{fault.url}/json?api_key=k&page=2")
+    assert call.prepared.url == f"{fault.url}/json?api_key=k&page=2&extra=e"
+
+
+def test_session_response_hooks_run_once_per_response(fault):
+    session = requests.Session()
+    seen = []
+    session.hooks["response"].append(lambda response, *args, **kwargs: seen.append(response.status_code))
+    api = restish.Client(fault.url, resources=None, session=session, retries=0)
+    api.json.get()
+    with pytest.raises(restish.NotFound):
+        api.status["404"].get()
+    api.redirect.get()  # 302 to /json: each hop, as requests does
+    assert seen == [200, 404, 302, 200]
+
+
+def test_a_session_without_params_or_hooks_adds_nothing(fault):
+    api = restish.Client(fault.url, resources=None)
+    prepared = api.json.prepare("get")
+    assert prepared.url == f"{fault.url}/json" and prepared.hooks == {"response": []}
+
+
+# -- the root route -------------------------------------------------------------------------
+
+
+def test_the_root_route_is_reached_through_the_client(httpbin):
+    api = restish.Client(httpbin, resources={"/": {"methods": ["GET"], "doc": "The index."},
+                                            "/get": {"methods": ["GET"]}})
+    assert api.get().lstrip().startswith("<!DOCTYPE html>")
+    assert api.last_response.url == f"{httpbin}/"
+    assert api["get"].get()["url"] == f"{httpbin}/get"  # a child named like a verb: item access
+    assert (api.path, api.route, api.methods, api.doc) == ("/", "/", ("GET",), "The index.")
+    assert api.url == httpbin and api.defaults("get") == {}
+    assert api.prepare("get").url == f"{httpbin}/"
+    for name in dir(api):
+        getattr(api, name)  # every listed name works
+
+
+def test_without_a_root_route_the_client_lists_no_verbs(fault):
+    api = restish.Client(fault.url, resources={"/json": {"methods": ["GET"]}})
+    listing = dir(api)
+    assert "get" not in listing and {"json", "path", "methods"} <= set(listing)
+    for name in listing:
+        getattr(api, name)
+    assert api.methods == () and api.route is None
+    before = fault.hits("/")
+    with pytest.raises(restish.MethodNotAllowed, match=r"^GET /: method not allowed"):
+        api.get()
+    assert fault.hits("/") == before

@@ -1,6 +1,8 @@
 """Navigation: the lazy, immutable proxies. Nothing here touches the network."""
 import copy
+import inspect
 import pickle
+import pydoc
 
 import pytest
 
@@ -177,3 +179,17 @@ def test_bundled_sentinel_survives_copy_and_pickle():
     assert pickle.loads(pickle.dumps(restish.BUNDLED)) is restish.BUNDLED
     assert copy.deepcopy(restish.BUNDLED) is restish.BUNDLED
     assert copy.copy(restish.BUNDLED) is restish.BUNDLED
+
+
+def test_help_shows_the_maps_doc(api):
+    alice = api.people["alice"]
+    assert alice.__doc__ == "/people/alice (route /people/{username}): GET POST PUT DELETE\n\nA person."
+    assert alice.activities.__doc__ == "/people/alice/activities (route /people/{username}/activities): GET POST"
+    assert "A person." in pydoc.render_doc(alice)
+    assert inspect.getdoc(alice).endswith("A person.")
+    # no route here, or on the class: the class docstring
+    assert api.things.__doc__ == restish.ResourceCollection.__doc__
+    assert restish.ResourceItem.__doc__.startswith("A variable segment")
+    assert "A variable segment" in pydoc.render_doc(restish.ResourceItem)
+    permissive = restish.Client(URL, resources=None)
+    assert permissive.x["y"].__doc__ == restish.ResourceItem.__doc__
