@@ -25,7 +25,7 @@ from requests.utils import rewind_body
 
 from .curl import scrub, secret_spellings
 from .errors import InvalidValue, LoginError, RestishError, TransportError, error_for_response
-from .headers import header_problem
+from .headers import check_headers, header_problem
 from .redact import MASK, redact_url
 from .transport import auth_headers, note_auth_headers, origin_of
 
@@ -146,17 +146,9 @@ def sign(prepared: requests.PreparedRequest, auth: Any, url: str) -> None:
         # from None: the UnicodeError holds the credential.
         raise InvalidValue(f"{_where(prepared, url)}: {_kind(auth)} auth: a credential has characters "
                            "outside Latin-1, which HTTP auth cannot carry (not shown)") from None
-    changed = [name for name, value in prepared.headers.items() if before.get(name) != value]
-    for name in changed:
-        _check_header(prepared, url, auth, name)
+    changed = {name: value for name, value in prepared.headers.items() if before.get(name) != value}
+    check_headers(changed, f"{_where(prepared, url)}: {_kind(auth)} auth")
     note_auth_headers(prepared, changed)
-
-
-def _check_header(prepared: requests.PreparedRequest, url: str, auth: Any, name: Any) -> None:
-    """``InvalidValue`` when auth's header ``name`` cannot be sent; the value is never shown."""
-    problem = header_problem(name, prepared.headers[name])
-    if problem is not None:
-        raise InvalidValue(f"{_where(prepared, url)}: {_kind(auth)} auth: {problem}")
 
 
 def _where(prepared: requests.PreparedRequest, url: str) -> str:

@@ -26,7 +26,7 @@ from . import __version__, logs, paging, payloads, transport
 from . import auth as _auth
 from .errors import (DecodeError, InvalidValue, MapError, MethodNotAllowed, TransportError,
                      UnknownItem, error_for_response)
-from .headers import first_header_problem
+from .headers import check_headers, first_header_problem
 from .redact import redact_text, redact_url
 from .resources import Resource, ResourceCollection
 from .routes import RouteMap, bundled_path, load_map
@@ -164,7 +164,7 @@ class Client:
         self.on_token = on_token  # told of every new token (login, renewal)
         self._grant: _auth.TokenGrant | None = None  # set by login(): how to renew
         if headers:
-            _check_headers(headers, "Client(headers=...)")  # once here, not at every call
+            check_headers(headers, "Client(headers=...)")  # once here, not at every call
         self.headers = CaseInsensitiveDict({"User-Agent": USER_AGENT, **(headers or {})})
         self.timeout = check_timeout(timeout)
         self.retries = retries
@@ -403,7 +403,7 @@ class Client:
         prepared.method = method
         prepared.url = url
         if headers:
-            _check_headers(headers)  # before requests', whose message would hold the value
+            check_headers(headers)  # before requests', whose message would hold the value
         try:
             prepared.prepare_headers({k: v for k, v in merged.items() if v is not None})
         except requests.exceptions.InvalidHeader:
@@ -552,13 +552,6 @@ def _with_session_params(params: Any, query: dict, url: str | None) -> dict:
         present = {name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
         params = {k: v for k, v in params.items() if k not in present}
     return {**params, **query}
-
-
-def _check_headers(headers: Mapping[Any, Any], where: str = "") -> None:
-    """InvalidValue naming the first header that cannot be sent, never its value."""
-    problem = first_header_problem(headers)
-    if problem:
-        raise InvalidValue(f"{where}: {problem}" if where else problem)
 
 
 def _choose_map(resources: Any, defaults: Any) -> RouteMap:

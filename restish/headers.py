@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-__all__ = ["header_problem", "first_header_problem"]
+from .errors import InvalidValue
+
+__all__ = ["header_problem", "first_header_problem", "check_headers"]
 
 _NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 5.1: a token
 _BAD_VALUE = re.compile(r"^\s|[\r\n\0]")  # RFC 9110 5.5; requests refuses leading whitespace too
@@ -47,3 +49,10 @@ def first_header_problem(headers: Mapping[Any, Any]) -> str | None:
             if problem:
                 return problem
     return None
+
+
+def check_headers(headers: Mapping[Any, Any], where: str = "") -> None:
+    """Raise InvalidValue, ``where`` first, naming the first header that cannot be sent."""
+    problem = first_header_problem(headers)
+    if problem:
+        raise InvalidValue(f"{where}: {problem}" if where else problem)
