@@ -23,7 +23,7 @@ from requests.auth import AuthBase, HTTPBasicAuth
 from requests.exceptions import UnrewindableBodyError
 from requests.utils import rewind_body
 
-from .curl import scrub, secret_spellings
+from .curl import scrub, spelled
 from .errors import InvalidValue, LoginError, RestishError, TransportError, error_for_response
 from .headers import check_headers, header_problem
 from .redact import MASK, redact_url
@@ -39,9 +39,19 @@ _log = logging.getLogger(__name__)
 
 
 class Basic(HTTPBasicAuth):
-    """HTTP Basic auth: ``Authorization: Basic base64(user:password)``."""
+    """HTTP Basic auth: ``Authorization: Basic base64(user:password)``.
+
+    Raises ``InvalidValue`` (naming neither credential) when one has characters
+    outside Latin-1, which requests encodes them in. Base64 carries anything else.
+    """
 
     def __init__(self, user: str, password: str) -> None:
+        try:
+            for credential in (user, password):
+                if isinstance(credential, str):
+                    credential.encode("latin-1")
+        except UnicodeEncodeError:  # from None: the UnicodeEncodeError holds the credential
+            raise InvalidValue(f"{_kind(self)} auth: {_NOT_LATIN1}") from None
         super().__init__(user, password)
 
     def __repr__(self) -> str:
@@ -49,10 +59,24 @@ class Basic(HTTPBasicAuth):
 
 
 class Bearer(AuthBase):
-    """``Authorization: Bearer <token>``."""
+    """``Authorization: Bearer <token>``.
+
+    Raises ``InvalidValue`` (naming the header, not the token) when the token
+    cannot travel in a header; so does setting ``token`` later.
+    """
 
     def __init__(self, token: str) -> None:
         self.token = token
+
+    @property
+    def token(self) -> str:
+        return self._token
+
+    @token.setter
+    def token(self, token: str) -> None:
+        # Checked here, once, rather than at every call: sign() trusts restish's own auth.
+        _check_fixed(self, {"Authorization": f"Bearer {token}"})
+        self._token = token
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self.token}"
@@ -67,10 +91,15 @@ class Bearer(AuthBase):
 
 
 class Headers(AuthBase):
-    """Fixed headers sent with every request, e.g. ``Headers({'X-Api-Key': key})``."""
+    """Fixed headers sent with every request, e.g. ``Headers({'X-Api-Key': key})``.
+
+    Raises ``InvalidValue`` (naming the header, not its value) when one cannot
+    be sent: a bad name, a line break, a character outside Latin-1.
+    """
 
     def __init__(self, headers: Mapping[str, str]) -> None:
         self._headers = dict(headers)
+        _check_fixed(self, self._headers)  # once, here: sign() trusts restish's own auth
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers.update(self._headers)
@@ -137,18 +166,30 @@ def sign(prepared: requests.PreparedRequest, auth: Any, url: str) -> None:
     Raises ``InvalidValue``, naming the auth kind and the header but never its
     value, when auth sets a value HTTP cannot carry (a line break, a character
     outside Latin-1): requests checks headers before auth runs, and http.client
-    would put the whole value, secret and all, in its error.
+    would put the whole value, secret and all, in its error. restish's own auth
+    classes checked their values when built, so only other auth is checked here.
     """
     before = prepared.headers.copy()
     try:
         prepared.prepare_auth(auth, url)
-    except UnicodeError:  # requests' Basic auth encodes user and password as Latin-1
+    except UnicodeError:  # requests' Basic auth (a tuple, say) encodes user and password as Latin-1
         # from None: the UnicodeError holds the credential.
-        raise InvalidValue(f"{_where(prepared, url)}: {_kind(auth)} auth: a credential has characters "
-                           "outside Latin-1, which HTTP auth cannot carry (not shown)") from None
+        raise InvalidValue(f"{_where(prepared, url)}: {_kind(auth)} auth: {_NOT_LATIN1}") from None
     changed = {name: value for name, value in prepared.headers.items() if before.get(name) != value}
-    check_headers(changed, f"{_where(prepared, url)}: {_kind(auth)} auth")
+    if type(auth) not in _CHECKED_WHEN_BUILT:
+        check_headers(changed, f"{_where(prepared, url)}: {_kind(auth)} auth")
     note_auth_headers(prepared, changed)
+
+
+_NOT_LATIN1 = "a credential has characters outside Latin-1, which HTTP auth cannot carry (not shown)"
+# Exact types: a subclass may set other headers in its own __call__.
+_CHECKED_WHEN_BUILT = frozenset({Basic, Bearer, Headers, MaxOAuth})
+
+
+def _check_fixed(auth: AuthBase, headers: Mapping[str, str]) -> None:
+    """Raise ``InvalidValue`` naming the auth kind and the first header of ``headers`` that
+    cannot be sent (never its value)."""
+    check_headers(headers, f"{_kind(auth)} auth")
 
 
 def _where(prepared: requests.PreparedRequest, url: str) -> str:
@@ -181,7 +222,7 @@ class TokenGrant:
             form = {"grant_type": "password", "username": self.username, "password": self._password or ""}
         if self.scope:
             form["scope"] = self.scope
-        secrets = [self._password, self._refresh_token, self._token]
+        secrets = [self._password, self._refresh_token, self._token]  # the form's secret fields among them
         answer = _token_answer(client, self.token_url, form, f"{action} as {self.username!r}", secrets)
         if answer.get("refresh_token"):
             # A refresh token renews from now on: the password need not stay in memory.
@@ -207,19 +248,19 @@ class LoginUnreachable(LoginError, TransportError):
 
 def _token_answer(client: "Client", url: str, form: dict, what: str, secrets: list[str | None]) -> dict:
     """The token endpoint's JSON answer. Raises ``LoginError`` naming the server and the user,
-    with every secret of the grant scrubbed (a server may echo the form it was sent)."""
+    with every one of ``secrets`` (the grant's: password, tokens) scrubbed, whatever its
+    length (a server may echo the form it was sent)."""
     where = f"{what} at {redact_url(url)}"
-    known = [*secrets, *(form.get(name) for name in _SECRET_FIELDS)]
     try:
         response = client._side_request("POST", url, form)
     except TransportError as exc:
         # ``from None``: the chained request would carry the form, password included.
-        raise LoginUnreachable(scrub_secrets(f"{where} failed: {exc}", known), "POST", url) from None
+        raise LoginUnreachable(scrub_secrets(f"{where} failed: {exc}", secrets), "POST", url) from None
     if response.status_code >= 400:
-        error = error_for_response(response, "POST")
+        # The error masks the secrets before it cuts the description short.
+        error = error_for_response(response, "POST", secrets)
         verdict = "refused" if response.status_code < 500 else "failed"
-        raise LoginError(scrub_secrets(f"{where} {verdict}: {error.code} {error.error}: {error.description}",
-                                       known)) from None
+        raise LoginError(f"{where} {verdict}: {error.code} {error.error}: {error.description}") from None
     answer = _json_or_none(response)
     if not isinstance(answer, dict) or not isinstance(answer.get("access_token"), str):
         kind = response.headers.get("Content-Type") or "no Content-Type"
@@ -231,9 +272,6 @@ def _token_answer(client: "Client", url: str, form: dict, what: str, secrets: li
     return answer
 
 
-_SECRET_FIELDS = ("password", "refresh_token", "access_token", "client_secret")
-
-
 def _json_or_none(response: requests.Response) -> Any:
     try:
         return json.loads(response.content)
@@ -241,27 +279,14 @@ def _json_or_none(response: requests.Response) -> Any:
         return None
 
 
-_CUT = "\u2026"  # how restish.errors ends a description it cut short
-
-
 def scrub_secrets(text: str, secrets: Iterable[str | None]) -> str:
     """``text`` with every spelling (see :func:`restish.curl.secret_spellings`) of every secret masked.
 
-    No length floor, unlike the log scrubbing in :mod:`restish.curl`: a login
-    message is short, and a short password is still a password. When ``text``
-    ends in a description cut short, a secret's head left at the cut is masked too.
+    No length floor: these are secrets the caller names (a short password is
+    still a password), not values harvested from a request as in
+    :func:`restish.curl.secret_values`. Scrub before cutting ``text`` short.
     """
-    spellings: set[str] = set()
-    for secret in secrets:
-        if secret:
-            spellings |= secret_spellings(secret)
-    text = scrub(text, frozenset(spellings))
-    if text.endswith(_CUT):
-        head = max((k for spelling in spellings for k in range(1, len(spelling))
-                    if text[:-1].endswith(spelling[:k])), default=0)
-        if head:
-            text = f"{text[:-1 - head]}{MASK}{_CUT}"
-    return text
+    return scrub(text, spelled(frozenset(filter(None, secrets))))
 
 
 # -- login ------------------------------------------------------------------
@@ -285,8 +310,8 @@ def login(client: "Client", username: str | None = None, password: str | None = 
         password = _ask(getpass.getpass, f"Password for {username}: ", "password", url)
     grant = TokenGrant(url, username, password, _scope_for(client.auth))
     token = grant.fetch(client, "login")
+    _install(client, token, username)  # first: it raises InvalidValue for a user name no header can carry
     client._grant = grant
-    _install(client, token, username)
     return token
 
 

@@ -24,6 +24,7 @@ _FORM = "application/x-www-form-urlencoded"
 _NAMES_NOT_SECRETS = frozenset({"x-oauth-username", "x-oauth-scope"})
 # Headers curl sets by itself from the command line.
 _LEFT_TO_CURL = frozenset({"content-length", "connection", "accept-encoding"})
+_FLOOR = 4  # shortest value secret_values() reports (see there)
 
 
 def to_curl(prepared: requests.PreparedRequest) -> str:
@@ -80,7 +81,11 @@ def secret_values(prepared: requests.PreparedRequest) -> frozenset[str]:
     text = _text(prepared.body, prepared.headers)
     if text is not None and not text.startswith("<"):
         _masked_fields(text, prepared.headers.get("Content-Type", ""), found)
-    return frozenset(value for value in found if len(value) >= 4)  # shorter would mask noise
+    # The one length floor: these values are harvested from whatever headers and fields a
+    # request happens to carry (``?key=1``, ``"secret": "no"``), and masking every "1" or
+    # "no" in an answer would hide the answer, not a secret. A secret the caller names
+    # (login's password and tokens, ``RequestError(secrets=)``) is masked whatever its length.
+    return frozenset(value for value in found if len(value) >= _FLOOR)
 
 
 def secret_spellings(secret: str) -> set[str]:

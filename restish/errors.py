@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .redact import redact_url
 
@@ -110,18 +110,23 @@ class TransportError(RestishError):
 
 
 class RequestError(RestishError):
-    """The server answered with a 4xx or 5xx status."""
+    """The server answered with a 4xx or 5xx status.
 
-    def __init__(self, response: "requests.Response", method: str | None = None):
+    A server may echo the token or password it was sent ("token abc123
+    expired"), so every spelling of the request's secrets, and of ``secrets``
+    (more secrets the caller knows of, such as login's password, masked
+    whatever their length), is masked in ``url``, ``error`` and ``description``
+    before the description is cut short: a secret cut in two leaves no head.
+    """
+
+    def __init__(self, response: "requests.Response", method: str | None = None,
+                 secrets: Iterable[str | None] = ()):
         self.response = response
         self.code: int = response.status_code
         self.method: str = method or response.request.method or "?"
-        self.url: str = redact_url(response.url)
-        self.error, self.description = _error_fields(response)
-        secrets = _request_secrets(response)
-        if secrets:  # a server may echo the token or password it was sent ("token abc123 expired")
-            from .curl import scrub
-            self.url, self.error, self.description = (scrub(t, secrets) for t in (self.url, self.error, self.description))
+        known = _request_secrets(response, secrets)
+        self.url: str = _scrubbed(redact_url(response.url), known)
+        self.error, self.description = _error_fields(response, known)
         message = f"{self.method} {self.url} -> {self.code} {self.error}"
         super().__init__(f"{message}: {self.description}" if self.description else message)
 
@@ -154,15 +159,16 @@ _BY_STATUS: dict[int, type[RequestError]] = {
 }
 
 
-def error_for_response(response: "requests.Response", method: str | None = None) -> RequestError:
-    """The typed error for a 4xx/5xx response."""
+def error_for_response(response: "requests.Response", method: str | None = None,
+                       secrets: Iterable[str | None] = ()) -> RequestError:
+    """The typed error for a 4xx/5xx response; ``secrets`` as for :class:`RequestError`."""
     status = response.status_code
     cls = _BY_STATUS.get(status) or (ClientError if status < 500 else ServerError)
-    return cls(response, method)
+    return cls(response, method, secrets)
 
 
-def _error_fields(response: "requests.Response") -> tuple[str, str]:
-    """``(error, description)`` from a MAX, Kinto, RFC 7807 or plain body."""
+def _error_fields(response: "requests.Response", secrets: frozenset[str]) -> tuple[str, str]:
+    """``(error, description)`` from a MAX, Kinto, RFC 7807 or plain body, ``secrets`` masked."""
     reason = response.reason or f"HTTP {response.status_code}"
     body = _json_or_none(response)
     if isinstance(body, dict):
@@ -174,18 +180,31 @@ def _error_fields(response: "requests.Response") -> tuple[str, str]:
         if isinstance(error, dict):  # {"error": {"message": ...}} style bodies
             description = description or error.get("message", "")
             error = error.get("code") or error.get("type") or reason
-        return str(error), _short(str(description))
-    return reason, _short(response.text if response.content else "")
+        return _scrubbed(str(error), secrets), _short(str(description), secrets)
+    return _scrubbed(reason, secrets), _short(response.text if response.content else "", secrets)
 
 
-def _request_secrets(response: "requests.Response") -> frozenset[str]:
-    """Every spelling of the secrets the request carried (auth headers, secret fields)."""
-    request = getattr(response, "request", None)
-    if request is None or not hasattr(request, "headers"):
-        return frozenset()
+def _request_secrets(response: "requests.Response", more: Iterable[str | None]) -> frozenset[str]:
+    """Every spelling of the secrets the request carried (auth headers, secret fields) and of ``more``.
+
+    Those found in the request have a length floor (:func:`restish.curl.secret_values`);
+    ``more`` are secrets the caller named, masked whatever their length.
+    """
     # Late: curl imports transport, which imports this module. Only errors pay for it.
     from .curl import secret_values, spelled
-    return spelled(secret_values(request))
+    found = set(filter(None, more))
+    request = getattr(response, "request", None)
+    if request is not None and hasattr(request, "headers"):
+        found |= secret_values(request)
+    return spelled(frozenset(found)) if found else frozenset()
+
+
+def _scrubbed(text: str, secrets: frozenset[str]) -> str:
+    """``text`` with ``secrets`` (spellings already) masked."""
+    if not secrets:
+        return text
+    from .curl import scrub
+    return scrub(text, secrets)
 
 
 def _json_or_none(response: "requests.Response") -> Any:
@@ -195,6 +214,10 @@ def _json_or_none(response: "requests.Response") -> Any:
         return None
 
 
-def _short(text: str) -> str:
-    text = " ".join(text.split())
+def _short(text: str, secrets: frozenset[str]) -> str:
+    """``text`` on one line, ``secrets`` masked, then cut to ``_SNIPPET`` characters.
+
+    Masking comes first: a secret the cut fell inside would no longer match.
+    """
+    text = _scrubbed(" ".join(text.split()), secrets)  # spellings include whitespace made one space
     return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…"

@@ -343,7 +343,8 @@ def test_an_auth_header_http_cannot_carry_is_an_invalid_value(kind, bad, fault):
     with pytest.raises(restish.InvalidValue) as info:
         client(fault.url, auth=make(BAD_VALUES[bad])).json.get()
     message = str(info.value)
-    assert message.startswith(f"GET {fault.url}/json: {kind} auth: header {header!r}: its value"), message
+    # Checked once, when the auth is built: no verb or URL to name yet.
+    assert message.startswith(f"{kind} auth: header {header!r}: its value"), message
     assert TOKEN not in message and TOKEN not in repr(info.value) and info.value.__cause__ is None
     assert fault.hits("/json") == before  # refused before anything was sent
 
@@ -357,6 +358,25 @@ def test_basic_auth_outside_latin1_is_an_invalid_value(fault):
     # Basic base64-encodes its credentials: a line break or Latin-1 in them travels fine.
     echo = client(fault.url, auth=Basic("b\u00f8b", TOKEN + "\n")).json.get()
     assert echo["headers"]["Authorization"].startswith("Basic ")
+
+
+def test_a_bad_header_comes_to_light_when_a_login_installs_it(tokens):
+    tokens.users[" alice"] = PASSWORD  # MaxOAuth sends the user name in a header: no leading space there
+    api = client(tokens.url)
+    with pytest.raises(restish.InvalidValue, match="MaxOAuth auth: header 'X-Oauth-Username'") as info:
+        api.login(" alice", PASSWORD)
+    assert PASSWORD not in str(info.value) and api.auth is None and api._grant is None
+
+
+def test_a_subclass_of_restish_auth_is_checked_at_every_call(fault):
+    class Stamped(Bearer):  # restish trusts its own classes' values, not a subclass's own __call__
+        def __call__(self, r):
+            r.headers["X-Signature"] = TOKEN + "\n"
+            return super().__call__(r)
+
+    with pytest.raises(restish.InvalidValue, match=r"Stamped auth: header 'X-Signature': its value") as info:
+        client(fault.url, auth=Stamped(TOKEN)).json.get()
+    assert str(info.value).startswith(f"GET {fault.url}/json: ") and TOKEN not in str(info.value)
 
 
 def test_a_custom_authbase_setting_a_bad_header_is_caught_too(fault):
@@ -409,6 +429,15 @@ def test_a_login_error_never_shows_the_password_in_any_encoding(odd, mode, every
         assert not [s for s in spellings(ODD_PASSWORD) if s in text], text
 
 
+def test_a_short_password_is_scrubbed_too(tokens):
+    # Values harvested from a request's fields are scrubbed from 4 characters on; login's
+    # own secrets whatever their length.
+    tokens.users["alice"], tokens.mode = "Zq9", "echo-400"
+    with pytest.raises(restish.LoginError) as info:
+        client(tokens.url).login("alice", "Zq9")
+    assert "password=***" in str(info.value) and "Zq9" not in str(info.value)
+
+
 @pytest.mark.parametrize("pad", range(140, 162, 2))
 def test_a_password_cut_in_two_by_a_short_description_leaves_no_head(odd, pad):
     odd.mode, odd.pad = "echo-long", pad  # descriptions are cut at 200 characters: around the password
@@ -417,7 +446,10 @@ def test_a_password_cut_in_two_by_a_short_description_leaves_no_head(odd, pad):
     message = str(info.value)
     assert message.endswith("\u2026")  # it was cut
     tail = message.split("password=", 1)[1] if "password=" in message else ""
-    assert tail in ("", "\u2026") or tail.startswith("***"), message
+    assert tail in ("", "\u2026") or tail.startswith("*"), message
+    # Nowhere in the message, not only after "password=": no 5 characters of any spelling.
+    heads = {s[i:i + 5] for s in spellings(ODD_PASSWORD) for i in range(len(s) - 4)}
+    assert not [head for head in heads if head in message], message
 
 
 def test_a_failed_refresh_that_echoes_the_form_logs_no_token(refreshing, caplog):

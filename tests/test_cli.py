@@ -298,16 +298,17 @@ def one_clean_line(done, code):
     return err
 
 
-@pytest.mark.parametrize("args, env", [
-    ([], {"RESTISH_TOKEN": SECRET + "\n"}),
-    (["--token", SECRET + "\u20ac"], {}),
-    (["--user", "bob", "--token", SECRET + "\r\nX-Evil: 1"], {}),
-    (["--user", f"b\u00f8b:{SECRET}\u20ac"], {}),
+@pytest.mark.parametrize("args, env, start", [
+    ([], {"RESTISH_TOKEN": SECRET + "\n"}, "Bearer auth: header 'Authorization': "),
+    (["--token", SECRET + "\u20ac"], {}, "Bearer auth: header 'Authorization': "),
+    (["--user", "bob", "--token", SECRET + "\r\nX-Evil: 1"], {}, "MaxOAuth auth: header 'X-Oauth-Token': "),
+    (["--user", f"b\u00f8b:{SECRET}\u20ac"], {}, "Basic auth: a credential "),
 ], ids=["env token with a newline", "token outside latin-1", "maxoauth token with CRLF", "basic outside latin-1"])
-def test_an_auth_value_http_cannot_carry_is_exit_2_without_the_secret(fault, args, env):
+def test_an_auth_value_http_cannot_carry_is_exit_2_without_the_secret(fault, args, env, start):
     before = fault.hits("/json")
     err = one_clean_line(restish("--url", fault.url, "--no-map", *args, "GET", "json", env=env), 2)
-    assert f"GET {fault.url}/json: " in err and " auth: " in err
+    # The auth is checked when built, before any request: the message names it and the header.
+    assert err.startswith(f"restish: {start}"), err
     assert fault.hits("/json") == before
 
 
@@ -370,6 +371,20 @@ def test_login_exit_codes(token_app):
         done = restish("--url", token_app.url, "--no-map", *options, "GET", "things", stdin=subprocess.DEVNULL)
         assert done.returncode == 2 and b"not a terminal" in done.stderr
     assert len(token_app.requests) == sent
+
+
+def test_verbose_masks_tokens_a_server_hands_out_in_location_headers(token_app):
+    login = ["--url", token_app.url, "--no-map", "--login", "--user", "alice:s3cret-pw", "-v"]
+    shared = restish(*login, "POST", "share")
+    granted = restish(*login, "GET", "authorize", f"redirect_uri={token_app.url}/info", "state=s1")
+    err = shared.stderr.decode() + granted.stderr.decode()
+    assert shared.returncode == 0 and granted.returncode == 0, err
+    assert f"< Location: {token_app.url}/info?access_token=***" in err
+    assert f"< Content-Location: {token_app.url}/info#access_token=***" in err
+    assert f"< Location: {token_app.url}/info#access_token=***&token_type=***&state=s1" in err  # implicit grant
+    assert len(token_app.tokens) == 4  # two logins, the shared token, the implicit grant's
+    seen = (shared.stdout + shared.stderr + granted.stdout + granted.stderr).decode()
+    assert not [token for token in token_app.tokens if token in seen], seen
 
 
 def test_data_with_body_items_is_refused(fault):

@@ -4,7 +4,7 @@ import json
 import pytest
 
 import restish
-from restish.redact import is_secret_name
+from restish.redact import is_secret_name, redact_headers, redact_url
 
 PASSWORD = "hunter2"
 TOKEN = "s3cr3tTOKEN"
@@ -88,13 +88,19 @@ def test_bad_header_values_are_invalid_values_that_hide_the_value(fault, value, 
     assert fault.hits("/json") == before
 
 
-def test_unencodable_header_set_by_auth_is_an_invalid_value(fault):
-    api = restish.Client(fault.url, resources=None, retries=0, auth=restish.auth.Bearer(f"{TOKEN}€"))
+def test_unencodable_header_set_by_auth_is_an_invalid_value_when_the_auth_is_built(fault):
+    # Bearer checks its header once, when built (not at every call): no verb or URL to name yet.
     with pytest.raises(restish.InvalidValue) as info:
-        api.json.get()
+        restish.auth.Bearer(f"{TOKEN}€")
     message = str(info.value)
-    assert message.startswith("GET ") and "/json" in message and "Authorization" in message
-    assert TOKEN not in message and "GET /json: GET" not in message
+    assert message.startswith("Bearer auth: header 'Authorization': ") and "outside Latin-1" in message
+    assert TOKEN not in message and info.value.__cause__ is None
+    bearer = restish.auth.Bearer(TOKEN)
+    with pytest.raises(restish.InvalidValue, match="Bearer auth: header 'Authorization'") as info:
+        bearer.token = f"{TOKEN}\n"  # nor later
+    assert TOKEN not in str(info.value) and bearer.token == TOKEN
+    api = restish.Client(fault.url, resources=None, retries=0, auth=bearer)
+    assert api.json.get()["headers"]["Authorization"] == f"Bearer {TOKEN}"
 
 
 def test_request_errors_scrub_secrets_the_server_echoes(fault):
@@ -105,6 +111,29 @@ def test_request_errors_scrub_secrets_the_server_echoes(fault):
     exc = info.value
     assert exc.error == "invalid_token" and exc.description == "token *** expired"
     assert TOKEN not in str(exc) and TOKEN not in exc.url
+
+
+LONG_TOKEN = "s3cr3t-TOKEN-value-0123456789"
+
+
+def pieces(secret, size=6):
+    return {secret[i:i + size] for i in range(len(secret) - size + 1)}
+
+
+# Descriptions are cut at 200 characters; these paddings put the token across the cut.
+@pytest.mark.parametrize("pad", range(164, 192, 3))
+@pytest.mark.parametrize("kind", ["json", "text"])
+def test_a_token_cut_in_two_by_a_short_description_leaves_no_piece(fault, pad, kind):
+    echo = "x" * pad + f" token {LONG_TOKEN} expired " + "y" * 60  # long enough to be cut once masked
+    body = json.dumps({"error": "invalid_token", "error_description": echo}) if kind == "json" else echo
+    api = restish.Client(fault.url, resources=None, retries=0, auth=restish.auth.Bearer(LONG_TOKEN))
+    with pytest.raises(restish.Unauthorized) as info:
+        api.status["401"].get(qs={"body": body})
+    exc = info.value
+    assert exc.description.endswith("\u2026") and len(exc.description) == 200  # it was cut
+    assert "token *" in exc.description  # masked, then cut (at most into the mask)
+    for text in (str(exc), repr(exc), exc.url):
+        assert not [piece for piece in pieces(LONG_TOKEN) if piece in text], text
 
 
 @pytest.mark.parametrize("name", ["X-Auth", "X-Auth-Key", "auth", "key", "sig", "pass", "X-Tenant-Key",
@@ -130,3 +159,22 @@ def test_secret_query_and_key_headers_are_masked_and_scrubbed_from_errors(fault)
     with pytest.raises(restish.BadRequest) as info:
         api.status["400"].get(key=TOKEN, body=body)
     assert "key *** is expired" in str(info.value) and TOKEN not in str(info.value)
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("https://app.test/cb#access_token=T0K&state=s", "https://app.test/cb#access_token=***&state=s"),
+    ("https://app.test/#/route?id_token=T0K", "https://app.test/#%2Froute%3Fid_token=***"),
+    ("https://app.test/doc#section-2", "https://app.test/doc#section-2"),
+    ("https://app.test/x?q=1&sig=T0K#token=T0K", "https://app.test/x?q=1&sig=***#token=***"),
+    ("http://[bad/x#access_token=T0K", "http://[bad/x#***"),
+])
+def test_redact_url_masks_secret_parameters_in_the_fragment_too(url, shown):
+    assert redact_url(url) == shown  # OAuth's implicit grant answers #access_token=...
+
+
+def test_redact_headers_masks_secrets_in_url_valued_headers():
+    headers = {"Location": "/cb?access_token=T0K", "Content-Location": "/cb#access_token=T0K",
+               "Refresh": "0; url=/cb#access_token=T0K", "Link": "</p2>; rel=next", "X-Api-Key": "T0K"}
+    assert redact_headers(headers) == {
+        "Location": "/cb?access_token=***", "Content-Location": "/cb#access_token=***",
+        "Refresh": "0; url=/cb#access_token=***", "Link": "</p2>; rel=next", "X-Api-Key": "***"}

@@ -101,3 +101,31 @@ def test_long_and_binary_bodies_are_cut_or_summarised(api, debug, with_bodies):
     assert "<binary body, 5000 bytes, not shown>" in binary
     body = text.split("\n", 2)[2]
     assert body == "x" * 2000 + "... (5000 characters)"
+
+
+# -- tokens a server hands out in Location headers ------------------------------------
+
+
+@pytest.fixture
+def tokens():
+    """The token server (tests/token_server.py): alice / s3cret-pw; /share and /authorize
+    answer new tokens in Location and Content-Location headers."""
+    from servers import WSGIServer
+    from token_server import TokenApp
+    app = TokenApp()
+    with WSGIServer(app) as server:
+        app.url = server.url
+        yield app
+
+
+def test_tokens_in_location_headers_are_masked_in_the_logs(tokens, debug, with_bodies):
+    api = restish.Client(tokens.url, resources=None, retries=0)
+    api.login("alice", "s3cret-pw")
+    api.share.post()  # 201, Location: ...?access_token=..., Content-Location: ...#access_token=...
+    api.authorize.get(qs={"redirect_uri": f"{tokens.url}/info", "state": "s1"})  # 302 to ...#access_token=...
+    logged = "\n".join(lines(debug) + lines(debug, "restish.bodies"))
+    assert f"'Location': '{tokens.url}/info?access_token=***'" in logged
+    assert f"'Content-Location': '{tokens.url}/info#access_token=***'" in logged
+    assert f" -> 302 -> 200 at {tokens.url}/info#access_token=***&token_type=***&state=s1 " in logged
+    assert len(tokens.tokens) == 3  # the login's, the shared one and the implicit grant's
+    assert not [token for token in tokens.tokens if token in logged], logged

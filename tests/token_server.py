@@ -11,6 +11,11 @@
   a 200 whose access token holds a line break.
   Refresh tokens hold ``/``, ``+`` and ``=``, so their URL-encoded form differs.
 - ``GET /info``: ``{"max.oauth_server": <its own URL>}``.
+- ``POST /share`` (protected): a new access token for the caller in a link, a 201
+  whose ``Location`` is ``<url>/info?access_token=<it>`` and whose
+  ``Content-Location`` is ``<url>/info#access_token=<it>``.
+- ``GET /authorize?redirect_uri=U&state=S`` (protected): the OAuth implicit grant,
+  a 302 to ``U#access_token=<a new access token>&token_type=bearer&state=S``.
 - anything else: protected; a valid token (``X-Oauth-Token`` or
   ``Authorization: Bearer``) gets 200 ``{"user", "method", "path", "body"}``,
   anything else 401.
@@ -70,15 +75,29 @@ class TokenApp:
             self.raw_form = raw.decode()
         with self._lock:
             self.requests.append((method, path, headers, form))
+        more: list[tuple[str, str]] = []
         if path == "/token":
             status, body, ctype = self._token(form)
         elif path == "/info":
             status, body, ctype = "200 OK", {"max.oauth_server": self.url}, "application/json"
         else:
             status, body, ctype = self._protected(method, path, headers, raw)
+            if status.startswith("200") and path in ("/share", "/authorize"):
+                status, more = self._token_link(path, body["user"], parse_qs(environ.get("QUERY_STRING", "")))
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(data)))])
+        start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(data))), *more])
         return [data]
+
+    def _token_link(self, path: str, user: str, query: dict) -> tuple[str, list[tuple[str, str]]]:
+        """``/share`` and ``/authorize``: a new token for ``user`` in the Location header(s)."""
+        with self._lock:
+            token = f"access-{next(self._ids)}-{user}"
+            self.tokens[token] = user
+        if path == "/share":
+            return "201 Created", [("Location", f"{self.url}/info?access_token={token}"),
+                                   ("Content-Location", f"{self.url}/info#access_token={token}")]
+        back, state = query.get("redirect_uri", [f"{self.url}/info"])[-1], query.get("state", [""])[-1]
+        return "302 Found", [("Location", f"{back}#access_token={token}&token_type=bearer&state={state}")]
 
     def _token(self, form: dict):
         if self.mode == "html":

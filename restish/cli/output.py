@@ -61,19 +61,10 @@ def show_exchange(response: Any, err: TextIO) -> None:
         lines = [f"> {request.method} {redact_url(request.url or '')}"]
         lines += [f"> {name}: {value}" for name, value in shown_headers(request).items()]
         lines += [f"< {hop.status_code} {hop.reason or ''}".rstrip()]
-        lines += [f"< {name}: {_shown_response_header(name, value)}"
-                  for name, value in redact_headers(hop.headers).items()]
+        lines += [f"< {name}: {value}" for name, value in redact_headers(hop.headers).items()]
         blocks.append("\n".join(lines) + "\n\n")
     err.write("".join(blocks))
     err.flush()
-
-
-def _shown_response_header(name: str, value: str) -> str:
-    # A redirect's Location may carry a token in its query or user info.
-    if name.lower() in ("location", "content-location"):
-        from ..redact import redact_url
-        return redact_url(value)
-    return value
 
 
 def curl_line(prepared: Any) -> str:
