@@ -16,12 +16,11 @@ read timeout, so a call lasts at most about ``total_wait`` plus one try.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
 import threading
 import time
-from typing import Any, Collection, Iterator
+from typing import Any, Collection
 
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
 from urllib3.util.retry import Retry as Urllib3Retry
@@ -29,29 +28,19 @@ from urllib3.util.retry import Retry as Urllib3Retry
 from .errors import InvalidValue
 from .redact import redact_url
 
-__all__ = ["Retry", "IDEMPOTENT", "RETRY_STATUSES", "policy", "clock"]
+__all__ = ["Retry", "IDEMPOTENT", "RETRY_STATUSES", "policy", "first_try"]
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _log = logging.getLogger(__name__)
-_first_try = threading.local()  # see clock()
 
-
-@contextlib.contextmanager
-def clock() -> Iterator[None]:
-    """Mark now as the start of the first try of the request sent inside the block.
-
-    urllib3 tells a ``Retry`` nothing before the first try, only after each
-    failed one; without this mark, ``total_wait`` counts from the end of the
-    first try. urllib3 retries in the calling thread, so a thread-local
-    suffices; it is cleared on exit, so no later request sees a stale start.
-    """
-    previous = getattr(_first_try, "started", None)
-    _first_try.started = time.monotonic()
-    try:
-        yield
-    finally:
-        _first_try.started = previous
+# ``first_try.started``: the time.monotonic() at which the first try of the request
+# being sent in this thread began; None (or unset) outside a send. urllib3 tells a
+# ``Retry`` nothing before the first try, only after each failed one; without this
+# mark, ``total_wait`` would count from the end of the first try. urllib3 retries in
+# the calling thread, so a thread-local suffices. ``transport.send`` sets it before
+# sending and puts the previous value back after, so no later request sees a stale start.
+first_try = threading.local()
 
 
 class Retry(Urllib3Retry):
@@ -84,7 +73,6 @@ class Retry(Urllib3Retry):
         backoff_max: float = 30.0,
         raise_on_status: bool = False,
         total_wait: float = 60.0,
-        waited: float = 0.0,
         started: float | None = None,
         **kwargs: Any,
     ) -> None:
@@ -92,13 +80,11 @@ class Retry(Urllib3Retry):
                          backoff_factor=backoff_factor, backoff_max=backoff_max,
                          raise_on_status=raise_on_status, **kwargs)
         self.total_wait = total_wait
-        self.waited = waited    # seconds spent sleeping so far for this request (for the log)
         self.started = started  # time.monotonic() of the first try; None until a try failed
         self.wait = 0.0         # seconds to wait before the next try
 
     def new(self, **kwargs: Any) -> "Retry":
         kwargs.setdefault("total_wait", self.total_wait)
-        kwargs.setdefault("waited", self.waited)
         kwargs.setdefault("started", self.started)
         return super().new(**kwargs)
 
@@ -121,7 +107,7 @@ class Retry(Urllib3Retry):
             reason = error or ResponseError(stop)
             raise MaxRetryError(_pool, url or "", reason) from reason
         # ``retry`` is a fresh object nobody else holds yet: fill in its wait.
-        retry.wait, retry.waited, retry.started = wait, self.waited + wait, started
+        retry.wait, retry.started = wait, started
         cause = f"{response.status}" if response is not None and not error else type(error).__name__
         _log.debug("retrying %s %s after %s in %.2f s (retry %d, %.1f s since the first try)", method,
                    redact_url(url or ""), cause, wait, len(retry.history), elapsed)
@@ -152,8 +138,8 @@ class Retry(Urllib3Retry):
 
 
 def _start_of_first_try() -> float:
-    """When the first try began, if :func:`clock` marked it; else now (it just failed)."""
-    started = getattr(_first_try, "started", None)
+    """When the first try began, if ``first_try`` holds it; else now (it just failed)."""
+    started = getattr(first_try, "started", None)
     return started if started is not None else time.monotonic()
 
 

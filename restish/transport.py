@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ _ENV_NAMES = tuple(
     for name in (base, base.upper())
 ) + ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NETRC", "HOME")
 _OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>: ")
+DEFAULT_PORTS = {"http": 80, "https": 443}  # the port a URL without one means
 
 
 class EnvironmentCache:
@@ -115,9 +117,14 @@ def send(session: requests.Session, prepared: requests.PreparedRequest, settings
     """
     kwargs = dict(timeout=timeout, stream=stream, proxies=settings["proxies"],
                   verify=settings["verify"], cert=settings["cert"])
+    # The retry budget counts from the first try, not its failure (see retry.first_try).
+    # Set by hand, not with a context manager: this runs on every call. The previous
+    # start is put back, for a request sent while another is (an auth handler's).
+    first_try = retry.first_try
+    previous = getattr(first_try, "started", None)
+    first_try.started = time.monotonic()
     try:
-        with retry.clock():  # the retry budget counts from the first try, not its failure
-            return _send_handling_redirects(session, prepared, kwargs)
+        return _send_handling_redirects(session, prepared, kwargs)
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         # requests lets a few urllib3 errors through (UnrewindableBodyError on a retry).
         raise TransportError(prepared.method or "?", prepared.url or "?", describe(exc)) from exc
@@ -125,6 +132,8 @@ def send(session: requests.Session, prepared: requests.PreparedRequest, settings
         # http.client encodes header values as Latin-1. from None: the error holds the value.
         raise InvalidValue(f"{prepared.method} {urlsplit(prepared.url or '').path or '/'}: "
                            f"{first_header_problem(prepared.headers) or 'a header value cannot be encoded'}") from None
+    finally:
+        first_try.started = previous
 
 
 # -- redirects ----------------------------------------------------------------
@@ -237,5 +246,5 @@ def _innermost(exc: BaseException) -> str:
 def origin_of(url: str) -> tuple[str, str, int | None]:
     """(scheme, host, port) with default ports filled in; for redirect checks."""
     parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    port = parts.port or DEFAULT_PORTS.get(parts.scheme)
     return parts.scheme, (parts.hostname or "").lower(), port

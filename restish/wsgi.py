@@ -7,9 +7,10 @@ Kinto's ``/v1`` routes. Request and response bodies are streamed, never joined.
 
 The adapter plays the server's part of PEP 3333: it checks what the app hands
 back (status, headers, bytes), sends the headers with the first body bytes, and
-re-raises a late ``start_response(..., exc_info)``. The response body goes out
-as a ``urllib3.HTTPResponse``, as HTTPAdapter's does, so a gzipped body is
-decoded the same way in-process and over a socket.
+re-raises a late ``start_response(..., exc_info)``. A body the app encoded
+(``Content-Encoding: gzip``...) goes out as a ``urllib3.HTTPResponse``, as
+HTTPAdapter's does, so it is decoded the same way in-process and over a socket;
+any other body is ``response.raw`` itself, which costs far less per call.
 """
 from __future__ import annotations
 
@@ -25,18 +26,20 @@ from urllib.parse import unquote_to_bytes, urlsplit
 import requests
 from requests.adapters import BaseAdapter
 from requests.cookies import extract_cookies_to_jar
+from requests.exceptions import ChunkedEncodingError
 from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict  # top-level only from urllib3 2.0
+from urllib3.exceptions import IncompleteRead, ProtocolError
 
 from .errors import TransportError
 from .redact import redact_text
+from .transport import DEFAULT_PORTS
 
 __all__ = ["WSGIAdapter", "build_environ"]
 
 _NO_HTTP_PREFIX = {"CONTENT_TYPE", "CONTENT_LENGTH"}
 _STATUS = re.compile(r"[0-9]{3}( |$)")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _BODILESS = {204, 304}  # and 1xx, and any answer to HEAD: http.client reads no body for them
 
 
@@ -70,35 +73,45 @@ class WSGIAdapter(BaseAdapter):
         """A requests Response over the started exchange, built as HTTPAdapter.build_response does."""
         code, _, reason = exchange.status.partition(" ")
         status = int(code)
-        headers = HTTPHeaderDict()
-        message = Message()  # what cookie extraction reads, as from http.client
-        for name, value in exchange.headers:
-            headers.add(name, value)
-            message[name] = value
-        if request.method == "HEAD" or status in _BODILESS or status < 200:
+        headers: CaseInsensitiveDict = CaseInsensitiveDict()
+        for name, value in exchange.headers:  # repeated headers joined, as urllib3 joins them
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        bodiless = request.method == "HEAD" or status in _BODILESS or status < 200
+        if bodiless:
             exchange.close()  # a server sends no body here, whatever the app yields
-        raw = HTTPResponse(
-            body=_Body(exchange, request), headers=headers, status=status, reason=reason,
-            preload_content=False, decode_content=True, original_response=_Original(message),
-            request_method=request.method, request_url=request.url,
-        )
+        encoded = headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity")
+        # urllib3 checks an encoded body's length itself (and would wrap an error of ours in its own).
+        body = _Body(exchange, request, 0 if bodiless else _content_length(exchange.headers), check=not encoded)
+        raw = _decoding(body, exchange, request, status, reason) if encoded else body
         response = requests.Response()
-        response.status_code, response.reason = raw.status, reason
-        response.headers = CaseInsensitiveDict(raw.headers)
-        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.status_code, response.reason, response.headers = status, reason, headers
+        response.encoding = requests.utils.get_encoding_from_headers(headers)
         response.raw = raw
         response.url = request.url or ""
         response.request = request
         response.connection = self  # type: ignore[assignment]  # auth handlers resend through it
-        extract_cookies_to_jar(response.cookies, request, raw)
+        extract_cookies_to_jar(response.cookies, request, body)
         return response
+
+
+def _decoding(body: _Body, exchange: _Exchange, request: requests.PreparedRequest,
+              status: int, reason: str) -> HTTPResponse:
+    """urllib3's response over ``body``: it decodes gzip, deflate, br... as it does off a socket."""
+    headers = HTTPHeaderDict()
+    for name, value in exchange.headers:
+        headers.add(name, value)
+    return HTTPResponse(
+        body=body, headers=headers, status=status, reason=reason, preload_content=False,
+        decode_content=True, original_response=body._original_response,
+        request_method=request.method, request_url=request.url,
+    )
 
 
 def build_environ(request: requests.PreparedRequest) -> dict:
     """The PEP 3333 environ for ``request``, as a server at the root would build it."""
     url = urlsplit(request.url or "")
     scheme = url.scheme or "http"
-    port = url.port or _DEFAULT_PORTS.get(scheme, 80)
+    port = url.port or DEFAULT_PORTS.get(scheme, 80)
     target = url.path or "/"
     environ = {
         "REQUEST_METHOD": request.method or "GET",
@@ -134,7 +147,7 @@ def build_environ(request: requests.PreparedRequest) -> dict:
 def _host_header(hostname: str, port: int | None, scheme: str) -> str:
     """``Host`` as a client sends it: no user info, brackets around IPv6, the port if not the default."""
     host = f"[{hostname}]" if ":" in hostname else hostname
-    return host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    return host if port is None or port == DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
 
 
 class _BrokenApp(Exception):
@@ -250,7 +263,11 @@ def _checked_headers(headers: Any) -> list[tuple[str, str]]:
 
 
 class _Original:
-    """Stands in for http.client's response where requests and urllib3 look for it."""
+    """Stands in for http.client's response where requests and urllib3 look for it.
+
+    Only cookie extraction reads it; without ``Set-Cookie`` there is none to
+    build (requests then skips the extraction, which would find nothing).
+    """
 
     def __init__(self, msg: Message) -> None:
         self.msg = msg
@@ -263,33 +280,64 @@ class _Original:
 
 
 class _Body(io.RawIOBase):
-    """The app's body as the stream urllib3 reads: no more than its Content-Length, like http.client."""
+    """The app's body as a readable stream, closed at its end: ``response.raw``, or what urllib3
+    decodes. No more than its Content-Length, like http.client; with ``check``, fewer is an error."""
 
-    def __init__(self, exchange: _Exchange, request: requests.PreparedRequest) -> None:
-        self._exchange, self._request, self._pending = exchange, request, b""
-        self._left = _content_length(exchange.headers)
+    def __init__(self, exchange: _Exchange, request: requests.PreparedRequest, length: int | None,
+                 check: bool = True) -> None:
+        self._exchange, self._request, self._check = exchange, request, check
+        self._pending, self._offset, self._read = b"", 0, 0
+        self._left = length  # bytes still due; None: as many as the app yields
+        self._original_response = _original(exchange.headers)  # read by cookie extraction
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int | None = -1) -> bytes:
-        """Up to ``size`` bytes; raises TransportError when the app fails mid-body."""
-        if self._left == 0 or self.closed:
+    def read(self, size: int | None = -1, decode_content: Any = None) -> bytes:
+        """Up to ``size`` bytes; b"" at the end. ``decode_content`` is accepted, as urllib3's
+        read takes it (requests passes it), and means nothing: this body is not encoded.
+
+        Raises TransportError when the app fails mid-body; with ``check``,
+        ChunkedEncodingError (as requests does over a socket) when it ends short of
+        its Content-Length.
+        """
+        if self.closed:
             return b""
-        if not self._pending:
-            try:
-                self._pending = self._exchange.next_chunk()
-            except Exception as exc:
-                with contextlib.suppress(Exception):  # the first failure is the one to report
-                    self.close()
-                raise _app_error(self._request, exc) from exc
-        if size is None or size < 0:
-            size = len(self._pending)
+        if self._offset == len(self._pending) or self._left == 0:
+            self._pending, self._offset = self._next_chunk(), 0
+            if not self._pending:
+                self._end()
+                return b""
+        start, end = self._offset, len(self._pending)
+        if size is not None and size >= 0:
+            end = min(end, start + size)
         if self._left is not None:
-            size = min(size, self._left)
-            self._left -= min(size, len(self._pending))
-        data, self._pending = self._pending[:size], self._pending[size:]
-        return data
+            end = min(end, start + self._left)
+            self._left -= end - start
+        # An offset into the chunk, not a re-slice of its rest: a 5 MiB chunk read
+        # 10 KiB at a time is copied once, not 500 times.
+        self._offset, self._read = end, self._read + end - start
+        return self._pending[start:end]
+
+    def _next_chunk(self) -> bytes:
+        if self._left == 0:
+            return b""  # cut at Content-Length: the rest is never sent
+        try:
+            return self._exchange.next_chunk()
+        except Exception as exc:
+            with contextlib.suppress(Exception):  # the first failure is the one to report
+                self.close()
+            raise _app_error(self._request, exc) from exc
+
+    def _end(self) -> None:
+        """Close at the body's end, as PEP 3333 asks; a body short of its length is an error."""
+        if not (self._left and self._check):
+            self.close()
+            return
+        with contextlib.suppress(Exception):  # the short body is the failure to report
+            self.close()
+        short = IncompleteRead(self._read, self._left)
+        raise ChunkedEncodingError(ProtocolError(f"Connection broken: {short!r}", short))
 
     def close(self) -> None:
         """Close the app's result (once); TransportError if its close() raises."""
@@ -299,6 +347,16 @@ class _Body(io.RawIOBase):
             raise _app_error(self._request, exc) from exc
         finally:
             super().close()
+
+
+def _original(headers: list[tuple[str, str]]) -> _Original | None:
+    """What cookie extraction reads, or None when the app sets no cookie."""
+    if not any(name.lower() in ("set-cookie", "set-cookie2") for name, _ in headers):
+        return None
+    message = Message()
+    for name, value in headers:
+        message[name] = value
+    return _Original(message)
 
 
 def _content_length(headers: list[tuple[str, str]]) -> int | None:

@@ -14,6 +14,7 @@ from restish.demo import make_app
 from restish.demo.serve import run
 from restish.demo.tour import run_tour, tiny_png
 from servers import WSGIServer
+from wsgi_apps import pipe_holding
 
 REPO = Path(__file__).resolve().parent.parent
 # The subprocesses import this working tree, wherever pytest runs from.
@@ -95,15 +96,6 @@ def test_five_mib_avatar_round_trip(api):
     avatar = tiny_png() + bytes(range(256)) * 20480
     api.me.avatar.post(upload_file=("me.png", io.BytesIO(avatar), "image/png"))
     assert api.me.avatar.get() == avatar
-
-
-def pipe_holding(data):
-    """The read end of a pipe that holds ``data`` and then ends: an upload of unknown length."""
-    assert len(data) < 60_000  # fits in the pipe's buffer, so no writer thread is needed
-    read_end, write_end = os.pipe()
-    with os.fdopen(write_end, "wb") as writer:
-        writer.write(data)
-    return os.fdopen(read_end, "rb")
 
 
 def test_pipe_upload(api):

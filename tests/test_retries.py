@@ -10,7 +10,7 @@ import pytest
 import urllib3
 
 import restish
-from restish.retry import Retry, policy
+from restish.retry import Retry, first_try, policy
 
 ALL = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"]
 IDEMPOTENT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
@@ -146,11 +146,17 @@ def slow_calls(fault, total_wait):
 
 
 def test_total_wait_counts_the_tries_not_only_the_waits(fault):
-    # Every try lasts the 0.5 s read timeout and no wait is spent between them.
-    # Counting waits only would make all 11 tries; counting from the end of the first
-    # try would make 4. The clock starts with the first try: tries end at 0.5, 1.0
-    # (retried) and 1.5 s (past 1.25 s, not retried): 3 tries.
-    assert slow_calls(fault, 1.25) == 3
+    # Every try lasts at least the 0.5 s read timeout, and no wait is spent between
+    # them. A retry starts only if the time since the first try is within total_wait
+    # (0.9 s). The right rule, counting from the start of the first try: try 1 ends at
+    # 0.5 s (retried), try 2 at 1.0 s or later (not retried): 2 tries. Try 2 can never
+    # end before 1.0 s, and try 1 may run 0.4 s late (a loaded CI machine) before
+    # the count changes. The wrong rules give other counts with the same timing:
+    # counting waits only, all 11 tries; counting from the end of the first try (no
+    # start mark), try 1 ends at 0 s and try 2 at 0.5 s, both retried: 3 tries. That
+    # rule gives 2 only if a try runs more than 0.4 s late, where the right one gives 1.
+    assert slow_calls(fault, 0.9) == 2
+    assert getattr(first_try, "started", None) is None  # no stale start for the next call
 
 
 def test_retry_after_beyond_the_cap_says_so_in_the_log(fault, caplog):

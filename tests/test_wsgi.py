@@ -1,4 +1,5 @@
 """The in-process WSGI transport, checked with wsgiref.validate on several apps."""
+import gzip
 import hashlib
 import io
 import json
@@ -8,10 +9,12 @@ import wsgiref.validate
 import zlib
 
 import pytest
+import urllib3
 
 import restish
 from restish.demo import make_app
 from servers import WSGIServer
+from wsgi_apps import Download, pipe_holding
 
 
 def echo_app(environ, start_response):
@@ -105,35 +108,10 @@ def test_request_body_streams_in(seekable):
 
 def test_response_body_streams_out():
     """Each block is written out before the app has produced the next few."""
-    produced, written_after = [], []
-
-    def app(environ, start_response):
-        start_response("200 OK", [("Content-Type", "application/octet-stream")])
-        for n in range(64):
-            produced.append(n)
-            yield bytes([n]) * 65536
-
-    class Sink(io.RawIOBase):
-        def writable(self):
-            return True
-
-        def write(self, data):
-            written_after.append(len(produced))
-            return len(data)
-
-    api = restish.Client("http://a.local", resources=None, app=wsgiref.validate.validator(app))
-    assert api.blob.get(stream_to=Sink()) == 64 * 65536
-    assert written_after[0] <= 2 and written_after == sorted(written_after)
-    assert all(count - index <= 2 for index, count in enumerate(written_after))
-
-
-def pipe_holding(data):
-    """The read end of a pipe that holds ``data`` and then ends: a file that cannot seek."""
-    assert len(data) < 60_000  # fits in the pipe's buffer, so no writer thread is needed
-    read_end, write_end = os.pipe()
-    with os.fdopen(write_end, "wb") as writer:
-        writer.write(data)
-    return os.fdopen(read_end, "rb")
+    download = Download(64, lambda n: bytes([n]) * 65536)
+    api = restish.Client("http://a.local", resources=None, app=wsgiref.validate.validator(download.app))
+    assert api.blob.get(stream_to=download.sink()) == 64 * 65536
+    assert download.streamed(lead=2), download.written_after
 
 
 def length_app(environ, start_response):
@@ -219,25 +197,10 @@ def test_gzipped_responses_are_decoded(where, tmp_path):
 
 
 def test_gzipped_download_streams():
-    produced, written_after = [], []
-
-    def app(environ, start_response):
-        start_response("200 OK", [("Content-Type", "application/octet-stream")])
-        for n in range(32):
-            produced.append(n)
-            yield os.urandom(65536)  # incompressible: each block stays about as large
-
-    class Sink(io.RawIOBase):
-        def writable(self):
-            return True
-
-        def write(self, data):
-            written_after.append(len(produced))
-            return len(data)
-
-    api = restish.Client("http://g.local", resources=None, app=gzipping(app))
-    assert api.blob.get(stream_to=Sink()) == 32 * 65536
-    assert written_after[0] <= 3 and all(count - index <= 3 for index, count in enumerate(written_after))
+    download = Download(32, lambda n: os.urandom(65536))  # incompressible: each block stays about as large
+    api = restish.Client("http://g.local", resources=None, app=gzipping(download.app))
+    assert api.blob.get(stream_to=download.sink()) == 32 * 65536
+    assert download.streamed(lead=3), download.written_after
 
 
 def test_cookies_set_by_the_app_are_sent_back(echo):
@@ -422,7 +385,9 @@ def test_exc_info_before_the_first_body_bytes_replaces_the_answer():
         restish.Client("http://a", resources=None, app=app, retries=0).x.get()
 
 
-def test_no_body_for_head_and_at_most_content_length_bytes():
+def length_app_closing(length, *chunks):
+    """An app that says Content-Length ``length`` and yields ``chunks``; ``app.closed``
+    holds a True for each call to its result's close()."""
     closed = []
 
     class Body(list):
@@ -430,22 +395,50 @@ def test_no_body_for_head_and_at_most_content_length_bytes():
             closed.append(True)
 
     def app(environ, start_response):
-        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
-        return Body([b"hello", b" and more the server never sends"])
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(length))])
+        return Body(chunks)
 
+    app.closed = closed
+    return app
+
+
+def test_no_body_for_head_and_at_most_content_length_bytes():
+    app = length_app_closing(5, b"hello", b" and more the server never sends")
     api = restish.Client("http://a.local", resources=None, app=app)
     api.x.head()
-    assert api.last_response.content == b"" and closed == [True]
-    assert api.x.get() == "hello" and closed == [True, True]
+    assert api.last_response.content == b"" and app.closed == [True]
+    assert api.x.get() == "hello" and app.closed == [True, True]
 
 
-def test_short_body_for_its_content_length_is_a_transport_error():
+@pytest.mark.parametrize("encoding", [None, "gzip"])
+def test_short_body_for_its_content_length_is_a_transport_error(encoding):
+    body = gzip.compress(b"short" * 10) if encoding else b"short"
+    headers = [("Content-Type", "text/plain"), ("Content-Length", str(len(body) + 45))]
+    headers += [("Content-Encoding", encoding)] if encoding else []
+
     def app(environ, start_response):
-        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "50")])
-        return [b"short"]
+        start_response("200 OK", headers)
+        return [body]
 
-    with pytest.raises(restish.TransportError, match=r"^GET http://a\.local/x -> .*IncompleteRead"):
-        restish.Client("http://a.local", resources=None, app=app).x.get()
+    api = restish.Client("http://a.local", resources=None, app=app)
+    short = rf"ChunkedEncodingError: \('Connection broken: IncompleteRead\({len(body)} bytes read, 45 more expected\)'"
+    with pytest.raises(restish.TransportError, match=r"^GET http://a\.local/x -> " + short):
+        api.x.get()
+    with pytest.raises(restish.TransportError, match=r"^GET http://a\.local/x -> download broken after .*" + short):
+        api.x.get(stream_to=io.BytesIO())
+
+
+def test_raw_reads_in_pieces_cut_at_content_length():
+    """``response.raw`` of an unencoded body is read as the app yields it, never past its length."""
+    app = length_app_closing(10, b"0123456", b"789 and more the server never sends")
+    closed = app.closed
+    api = restish.Client("http://a.local", resources=None, app=app)
+    response = api.session.get("http://a.local/x", stream=True)
+    assert not isinstance(response.raw, urllib3.HTTPResponse)  # no decoder to pay for on every call
+    assert [response.raw.read(4) for _ in range(3)] == [b"0123", b"456", b"789"]
+    assert closed == [] and response.raw.read(4) == b"" and closed == [True]
+    assert b"".join(api.session.get("http://a.local/x", stream=True).iter_content(3)) == b"0123456789"
+    assert api.session.get("http://a.local/x").content == b"0123456789" and closed == [True] * 3
 
 
 def test_a_failing_close_is_a_transport_error():
