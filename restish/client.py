@@ -28,7 +28,7 @@ from .errors import (DecodeError, InvalidValue, MapError, MethodNotAllowed, Tran
                      UnknownItem, error_for_response)
 from .headers import check_headers, first_header_problem
 from .redact import redact_text, redact_url
-from .resources import Resource, ResourceCollection
+from .resources import NotAContainer, Resource, ResourceCollection
 from .routes import RouteMap, bundled_path, load_map
 
 __all__ = ["Client", "BUNDLED"]
@@ -62,12 +62,15 @@ def bundled_map() -> RouteMap:
     return load_map(bundled_path("resources.yaml"), bundled_path("defaults.yaml"))
 
 
-def check_timeout(timeout: Any) -> float | tuple:
-    """A number or (connect, read) of positive seconds; never unbounded."""
+def check_timeout(timeout: Any, where: str = "") -> float | tuple:
+    """A number or (connect, read) of positive seconds; never unbounded.
+
+    Raises InvalidValue, its message led by ``where`` (``"GET /path: "``).
+    """
     values = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
     if all(isinstance(v, Real) and not isinstance(v, bool) and v > 0 for v in values):
         return timeout
-    raise InvalidValue(f"timeout must be a positive number or (connect, read) of positive numbers, "
+    raise InvalidValue(f"{where}timeout must be a positive number or (connect, read) of positive numbers, "
                        f"not {timeout!r}: restish never waits without bound")
 
 
@@ -125,7 +128,7 @@ class RpcMethod:
         return f"<rpc {self.name}: {self.method} {self.route.template}>"
 
 
-class Client:
+class Client(NotAContainer):
     """One client object that navigates a REST API by attribute and item access.
 
     >>> api = Client("http://localhost:8081")                 # doctest: +SKIP
@@ -214,15 +217,11 @@ class Client:
     def _ipython_key_completions_(self) -> list[str]:
         return self._root._ipython_key_completions_()
 
-    # A client, like a proxy, names a place, not a container: membership or
-    # iteration would need requests, which restish never sends implicitly. Without
-    # these, Python falls back to __getitem__(0), __getitem__(1)... forever.
-    def __iter__(self) -> Any:
-        raise TypeError("a restish Client is not iterable; use api.<collection>.iterate() to page through a collection")
+    # Like a proxy, a client names a place, not a container: NotAContainer refuses iter() and 'in'.
+    _verbs_on = "api.<collection>"
 
-    def __contains__(self, item: Any) -> bool:
-        raise TypeError("'in' does not apply to a restish Client: it holds no items; "
-                        "use api.<collection>.get() or .iterate() and look in the result")
+    def _what(self) -> str:
+        return "a restish Client"
 
     def __repr__(self) -> str:
         mode = "permissive" if self._map.permissive else f"{len(self._map.routes)} routes"
@@ -242,9 +241,11 @@ class Client:
     def last_response(self) -> requests.Response | None:
         """The ``requests.Response`` of the last call made by this thread.
 
-        None before this thread's first call, and after a call that got no
-        response (a ``TransportError``). A call refused before sending anything
-        (``InvalidValue``, ``MethodNotAllowed``) leaves it as it was.
+        None before this thread's first call, and after a call whose sending
+        started but got no response: a ``TransportError``, or the
+        ``InvalidValue`` of a header that cannot be encoded, which is found only
+        as the request goes out. A call refused while it is built, before
+        sending starts (``InvalidValue``, ``MethodNotAllowed``), leaves it as it was.
         """
         return getattr(self._local, "response", None)
 
@@ -318,33 +319,22 @@ class Client:
         """The call to send; ``url``, an exact URL (a next-page link), replaces the resource's.
 
         Raises MethodNotAllowed, or InvalidValue whose message starts with "VERB path".
+        Each check names the call where it raises: those that know it (payloads'
+        bodies, uploads, auth) say it themselves; for those that don't (timeout,
+        query values, keyword expansion, headers) the caller here adds it.
         """
-        try:
-            return self._build_call(resource, method, kwargs, url)
-        except InvalidValue as exc:
-            # Payload, query and option checks don't know the call; say which call it was,
-            # unless the message does already ("POST /path: ..." or "POST http://...: ...").
-            if str(exc).startswith(f"{method} "):
-                raise
-            raise InvalidValue(f"{method} {resource.path}: {exc}") from exc
-
-    def _build_call(self, resource: Resource, method: str, kwargs: dict, url: str | None) -> Call:
         self._check_method(resource, method)
         options = {k: kwargs.pop(k) for k in RESERVED.intersection(kwargs)}
         files = {k: kwargs.pop(k) for k in [k for k in kwargs if k.startswith(UPLOAD_PREFIX)]}
-        query = dict(kwargs) if method in payloads.QUERY_VERBS else {}
-        qs = options.get("qs") or {}
-        if not isinstance(qs, Mapping):
-            raise InvalidValue(f"{method} {resource.path}: qs= must be a dict, not {type(qs).__name__}")
-        query.update(qs)
-        if self.session.params:  # as requests does: the session's, then the call's on top
-            query = _with_session_params(self.session.params, query, url)
+        encoded = self._query(resource, method, kwargs, options.get("qs"), url)
         body, content_type, payload = self._body(resource, method, kwargs, options, bool(files))
+        timeout = self.timeout
+        if "timeout" in options:
+            timeout = check_timeout(options["timeout"], f"{method} {resource.path}: ")
         url = url or resource.url
-        if query:
-            url = f"{url}{'&' if '?' in url else '?'}{payloads.encode_query(query)}"
-        call = Call(method, resource, requests.PreparedRequest(),
-                    check_timeout(options["timeout"]) if "timeout" in options else self.timeout,
+        if encoded:
+            url = f"{url}{'&' if '?' in url else '?'}{encoded}"
+        call = Call(method, resource, requests.PreparedRequest(), timeout,
                     options.get("stream_to"), options.get("progress"))
         if files or call.stream_to is not None or call.progress is not None:
             from . import uploads  # only calls that move files pay for importing toolbelt
@@ -352,11 +342,28 @@ class Client:
             if files:
                 body, content_type = uploads.multipart(call, files, payload)
         try:
-            call.settings = self._fill(call.prepared, method, url, body, content_type, options.get("headers"))
+            call.settings = self._fill(call.prepared, resource, method, url, body, content_type,
+                                       options.get("headers"))
         except BaseException:
             call.close()  # the upload's files were opened already
             raise
         return call
+
+    def _query(self, resource: Resource, method: str, kwargs: dict, qs: Any, url: str | None) -> str:
+        """The call's encoded query: a query verb's kwargs, then ``qs=``, under the session's params."""
+        query = dict(kwargs) if method in payloads.QUERY_VERBS else {}
+        if qs:
+            if not isinstance(qs, Mapping):
+                raise InvalidValue(f"{method} {resource.path}: qs= must be a dict, not {type(qs).__name__}")
+            query.update(qs)
+        if self.session.params:  # as requests does: the session's, then the call's on top
+            query = _with_session_params(self.session.params, query, url)
+        if not query:
+            return ""
+        try:
+            return payloads.encode_query(query)
+        except InvalidValue as exc:
+            raise _naming(exc, method, resource) from exc
 
     def _check_method(self, resource: Resource, method: str) -> None:
         if method not in resource.methods:
@@ -377,8 +384,10 @@ class Client:
         if method in payloads.QUERY_VERBS:
             return None, None, None
         defaults = self._defaults_for(resource, method)
-        expand = options.get("expand", self.expand)
-        given = payloads.expand(kwargs, defaults) if expand else kwargs
+        try:
+            given = payloads.expand(kwargs, defaults) if options.get("expand", self.expand) else kwargs
+        except InvalidValue as exc:
+            raise _naming(exc, method, resource) from exc
         payload = payloads.deep_merge(defaults, given) if defaults else dict(given)
         if not payload or multipart:
             return None, None, payload
@@ -390,8 +399,8 @@ class Client:
         route = resource._route
         return route.defaults.get(method) if route else None
 
-    def _fill(self, prepared: requests.PreparedRequest, method: str, url: str, body: Any,
-              content_type: str | None, headers: Mapping[str, str] | None) -> dict:
+    def _fill(self, prepared: requests.PreparedRequest, resource: Resource, method: str, url: str,
+              body: Any, content_type: str | None, headers: Mapping[str, str] | None) -> dict:
         """Fill ``prepared`` directly (URL and body are already encoded); return send settings."""
         session = self.session
         merged = dict(session.headers)
@@ -403,12 +412,14 @@ class Client:
         prepared.method = method
         prepared.url = url
         if headers:
-            check_headers(headers)  # before requests', whose message would hold the value
+            # Before requests' check, whose message would hold the value.
+            check_headers(headers, f"{method} {resource.path}")
         try:
             prepared.prepare_headers({k: v for k, v in merged.items() if v is not None})
         except requests.exceptions.InvalidHeader:
             # A session header. from None: requests' message, and so its traceback, holds the value.
-            raise InvalidValue(first_header_problem(merged) or "a session header cannot be sent") from None
+            problem = first_header_problem(merged) or "a session header cannot be sent"
+            raise InvalidValue(f"{method} {resource.path}: {problem}") from None
         prepared.hooks = default_hooks()
         # An upload's tell(): requests rewinds to it for a 307/308 (None: nothing to rewind).
         prepared._body_position = body.tell() if hasattr(body, "tell") else None  # type: ignore[attr-defined]
@@ -509,6 +520,11 @@ def decode(response: requests.Response, method: str = "GET") -> Any:
     if mime.startswith("text/"):
         return response.text
     return content
+
+
+def _naming(exc: InvalidValue, method: str, resource: Resource) -> InvalidValue:
+    """``exc`` from a check that does not know the call, its message led by the call."""
+    return InvalidValue(f"{method} {resource.path}: {exc}")
 
 
 def _base_url(url: Any) -> tuple[str, Any]:

@@ -42,10 +42,11 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
 import yaml
+from requests.utils import requote_uri
 
 from . import transport
 from .errors import InvalidValue, MapError, error_for_response
@@ -94,38 +95,33 @@ class Translation:
 
 
 def load(spec: Any, verify: Any = True, app: Any = None, *, auth: Any = None,
-         headers: Mapping[str, str] | None = None, session: requests.Session | None = None) -> Document:
+         headers: Mapping[str, str] | None = None, session: requests.Session | None = None,
+         retries: Any = 0) -> Document:
     """A :class:`Document` from a path, an ``http(s)://`` URL, an open file or a dict.
 
-    A URL is fetched through ``session`` when given (its adapters, proxies and
-    cookies), signed with ``auth`` and sent ``headers``: a document behind the
-    API's own login is read with the API's credentials. Redirects to another
-    origin drop them, as every restish call does. With a WSGI ``app`` the URL
-    is fetched from that app in-process, as ``Client(url, app=app)`` would.
-    Raises MapError (unreadable, not JSON/YAML, an HTML page), TransportError
-    (no answer) or the typed RequestError of a 4xx/5xx answer.
+    A URL is fetched as a ``Client`` sends a call: through ``session`` when
+    given (its adapters, proxies and cookies, which it keeps as they were),
+    signed with ``auth``, sent ``headers``, retried per ``retries`` and
+    logged. A document behind the API's own login is thus read with the API's
+    credentials. Redirects to another origin drop them, as every restish call
+    does. With a WSGI ``app`` the URL is fetched from that app in-process, as
+    ``Client(url, app=app)`` would. Raises MapError (unreadable, not
+    JSON/YAML, an HTML page), InvalidValue (a header that cannot be sent,
+    named but not shown), TransportError (no answer) or the typed RequestError
+    of a 4xx/5xx answer.
     """
     if isinstance(spec, str) and spec.lower().startswith(("http://", "https://")):
-        return _fetch(spec, verify, app, auth, headers, session)
+        return _fetch(spec, {"verify": verify, "app": app, "auth": auth, "headers": headers,
+                             "session": session, "retries": retries})
     if isinstance(spec, (Mapping, list)):  # already parsed; check_version judges it
         return Document(spec, "<openapi dict>")
     name, text = _read_text(spec, "OpenAPI document")  # a path or an open file; MapError otherwise
     return Document(_parse(text, name), name)
 
 
-def _fetch(url: str, verify: Any, app: Any, auth: Any, headers: Mapping[str, str] | None,
-           session: requests.Session | None) -> Document:
+def _fetch(url: str, settings: dict) -> Document:
     shown = redact_url(url)
-    own = session is None
-    session = requests.Session() if own else session
-    try:
-        if app is not None:
-            from .wsgi import WSGIAdapter
-            session.mount(f"{transport.origin(url)}/", WSGIAdapter(app))
-        response = _get_document(session, url, verify, auth, headers)
-    finally:
-        if own:
-            session.close()
+    response = _get_document(url, settings)
     if response.status_code >= 400:
         raise error_for_response(response, "GET")
     mime = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
@@ -135,16 +131,46 @@ def _fetch(url: str, verify: Any, app: Any, auth: Any, headers: Mapping[str, str
     return Document(_parse(response.text, shown), shown, response.url)
 
 
-def _get_document(session: requests.Session, url: str, verify: Any, auth: Any,
-                  headers: Mapping[str, str] | None) -> requests.Response:
-    """GET ``url`` through restish's send step (credentials stay on their origin); TransportError."""
-    from .auth import sign  # late: only documents fetched with credentials pay for importing auth
-    request = requests.Request("GET", url, headers={**(headers or {}), "Accept": ACCEPT})
-    prepared = session.prepare_request(request)
-    if auth is not None:
-        sign(prepared, auth, url)
-    settings = session.merge_environment_settings(url, {}, None, verify, None)
-    return transport.send(session, prepared, settings, FETCH_TIMEOUT, stream=False)
+def _get_document(url: str, settings: dict) -> requests.Response:
+    """GET ``url`` through a permissive Client on its origin: the one send chain of every call.
+
+    ``settings`` are the Client keywords (verify, app, auth, headers, session,
+    retries), so the fetch has what a call has: the header check (InvalidValue,
+    the value never shown), environment settings, auth, credentials kept on
+    their origin, retries, logging. A ``session`` given is left as it was
+    found: the adapters this client mounts on it (restish's, a WSGI app's) are
+    taken off again, so only the Client being built mounts for good.
+    """
+    from .client import Client  # late: the client module imports this one lazily too
+    parts = urlsplit(url)
+    session = settings["session"]
+    adapters = dict(session.adapters) if session is not None else None
+    fetcher = None
+    try:
+        # user:password in the URL is Basic auth unless auth= is given, as for any Client.
+        fetcher = Client(f"{parts.scheme}://{parts.netloc}", resources=None, defaults=None,
+                         timeout=FETCH_TIMEOUT, **settings)
+        target = requote_uri(fetcher.url + urlunsplit(("", "", parts.path or "/", parts.query, "")))
+        call = fetcher._prepare_call(fetcher._root, "GET", {"headers": {"Accept": ACCEPT}}, target)
+        try:
+            return fetcher._send_handling_auth(call)
+        finally:
+            call.close()
+    finally:
+        if adapters is not None:
+            _restore_adapters(session, adapters)
+        elif fetcher is not None:
+            fetcher.close()
+
+
+def _restore_adapters(session: requests.Session, adapters: dict) -> None:
+    """Put back ``session``'s adapters as they were, closing those mounted meanwhile."""
+    added = [adapter for adapter in session.adapters.values()
+             if all(adapter is not kept for kept in adapters.values())]
+    session.adapters.clear()
+    session.adapters.update(adapters)  # requests' order: longest prefix first, as it was
+    for adapter in added:
+        adapter.close()
 
 
 def _parse(text: str, source: str) -> Any:
@@ -572,7 +598,8 @@ def _load_for(spec: Any, url: str | None, kw: Mapping[str, Any]) -> Document:
     spec_is_url = isinstance(spec, str) and spec.lower().startswith(("http://", "https://"))
     if spec_is_url and (url is None or transport.origin_of(url) == transport.origin_of(spec)):
         credentials = {"auth": kw.get("auth"), "headers": kw.get("headers")}
-    return load(spec, kw.get("verify", True), kw.get("app"), session=kw.get("session"), **credentials)
+    return load(spec, kw.get("verify", True), kw.get("app"), session=kw.get("session"),
+                retries=kw.get("retries", 3), **credentials)
 
 
 def spec_to_yaml(spec: Any) -> str:

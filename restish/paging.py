@@ -17,9 +17,11 @@ one before it. The size asked for is not trusted: servers cap it (GitHub at
 a ``Link: rel="next"`` or a ``Next-Page`` header is followed when present.
 
 A listing that goes round in circles raises :class:`DecodeError` ("next page
-repeats ...") instead of looping: a next URL already fetched, a cursor that
-does not move, or a page equal to the one before it (a server that ignores
-the page parameter). Each page goes through the client's send chain (auth,
+repeats ...") instead of looping: a next URL already fetched, or a counted
+page of records equal to the one before it (a server that ignores the page
+parameter or the cursor). Pages of plain values (``[1, 1]``) are not compared:
+two equal ones are a legitimate listing, so such a listing is bounded by the
+server or by ``max_pages=``. Each page goes through the client's send chain (auth,
 retries, timeouts, logging, ``last_response``); only the current page and the
 one before it are held, so memory stays flat however many pages there are.
 """
@@ -34,9 +36,9 @@ from urllib.parse import urljoin
 
 from requests.utils import parse_header_links
 
-from .errors import DecodeError, InvalidValue, MapError
+from .errors import DecodeError, InvalidValue
 from .redact import redact_url
-from .routes import STYLE_KEYS, declaration_problem
+from .routes import STYLE_KEYS
 from .transport import origin_of
 
 if TYPE_CHECKING:
@@ -61,17 +63,14 @@ class Style:
 
     @classmethod
     def of(cls, route: Any) -> "Style":
-        """The style a route declares; raises MapError when its ``paginate:`` or ``items:`` is wrong.
+        """The style a route declares, its defaults filled in.
 
-        The map loader checks the same when the map loads; this catches a
-        route built some other way before any request goes out.
+        Not checked again here: a :class:`~restish.routes.Route` checks its
+        ``paginate:`` and ``items:`` when it is built, so every route has a good one.
         """
-        if route is None:
+        if route is None or not route.paginate:
             return cls(None, {})
-        problem = declaration_problem(route.paginate or None, route.items)
-        if problem:
-            raise MapError(f"route {route.template}: {problem}")
-        spec = dict(route.paginate or {})
+        spec = dict(route.paginate)
         kind = spec.pop("style", None)
         return cls(None, {}) if kind is None else cls(kind, {**STYLE_KEYS[kind], **spec})
 
@@ -81,7 +80,7 @@ def iterate(resource: "Resource", kwargs: dict) -> Iterator[Any]:
 
     ``kwargs`` are those of ``.get()``, plus ``max_items=`` and ``max_pages=``.
     Raises, before any request: ``InvalidValue`` for a bad bound, ``qs=`` or
-    page counter; ``MapError`` for a bad ``paginate:`` or ``items:``. While
+    page counter. While
     iterating, after yielding the items of the pages before: what ``.get()``
     raises; ``InvalidValue`` for a next page on another origin;
     ``DecodeError`` for a body holding no list, or a next page that repeats
@@ -144,7 +143,8 @@ def _items_of_pages(resource: "Resource", style: Style, options: dict, query: di
 
 
 class _Seen:
-    """What one iteration has seen: the longest page, the last page, the URLs fetched.
+    """What one iteration has seen: for counted styles the longest and the last page,
+    for followed ones (link, header) the URLs fetched.
 
     It ends a counted listing on a short page and raises DecodeError when a
     listing goes round in circles. Raising, not stopping, is deliberate: a
@@ -165,21 +165,25 @@ class _Seen:
         self.steps, self.span = 0, self.WINDOW
 
     def page(self, page: list, response: "requests.Response", style: Style) -> None:
-        """Remember ``page``; raises DecodeError when a counted page equals the page before it.
+        """Remember ``page``; raises DecodeError when a counted page of records equals the one before.
 
-        Only counted styles compare pages: there restish picks the parameter,
-        and a server that ignores it answers the same page forever. A server
-        that writes its own next links is held to them by :meth:`follow`, so
-        two equal pages there (a listing of equal items) are not an error.
+        Only counted styles compare pages: there restish picks the parameter
+        (page, offset or cursor), and a server that ignores it answers the same
+        page forever. Only pages of records (mappings or lists) are compared:
+        records carry ids, so two equal pages of them in a row mean a stuck
+        server, while two equal pages of plain values (``[1, 1]``, ``[1, 1]``)
+        may be a listing of equal values. A server that writes its own next
+        links is held to them by :meth:`follow` instead, so only their URLs are kept.
         """
-        if style.kind in COUNTED:
-            if page and page == self.last:
-                raise DecodeError(f"GET {redact_url(response.url)}: next page repeats "
-                                  f"{redact_url(self.last_url)}, item for item; "
-                                  f"does the server ignore {style.options['param']}=?")
-            self.last, self.last_url = page, response.url
-        for fetched in (*(r.url for r in response.history), response.url):
-            self._remember(fetched)
+        if style.kind not in COUNTED:
+            for fetched in (*(r.url for r in response.history), response.url):
+                self._remember(fetched)
+            return
+        if page and page == self.last and all(isinstance(item, (Mapping, list)) for item in page):
+            raise DecodeError(f"GET {redact_url(response.url)}: next page repeats "
+                              f"{redact_url(self.last_url)}, item for item; "
+                              f"does the server ignore {style.options['param']}=?")
+        self.last, self.last_url = page, response.url
 
     def ended(self, page: list) -> bool:
         """True when a counted listing ends at ``page``: empty, or shorter than the longest before it.
@@ -237,10 +241,8 @@ def _next_query(style: Style, query: dict, page: list, resource: "Resource",
     if not isinstance(last, Mapping) or field not in last:
         raise DecodeError(f"GET {resource.path}: the last item has no {field!r} field "
                           f"for the {param}= cursor")
-    if param in query and last[field] == query[param]:
-        # The server did not take the cursor: the next page would be this one again.
-        raise DecodeError(f"GET {redact_url(response.url)}: next page repeats "
-                          f"{redact_url(response.url)}: the {param}= cursor did not advance")
+    # A server that ignores the cursor answers this page again: _Seen.page catches it
+    # (a cursor's items are mappings, so its pages are always compared).
     return {**query, param: last[field]}
 
 

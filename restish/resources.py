@@ -52,7 +52,33 @@ class _MapDoc:
         return self.text if proxy is None else proxy._describe(self.text)
 
 
-class Resource:
+class NotAContainer:
+    """Refuses iteration and ``in``: for the proxies and the Client, which name places, not items.
+
+    Iterating or testing membership would need requests, and restish never
+    sends one implicitly. TypeError, as for any non-container, is least
+    surprising; returning False from ``in`` would be a silent lie. Without
+    these two, Python falls back to ``__getitem__(0)``, ``__getitem__(1)``...
+    and never stops. A subclass says what it is (``_what``) and where the
+    verbs are called (``_verbs_on``).
+    """
+
+    __slots__ = ()
+    _verbs_on = ""  # "" on a proxy: .iterate(); "api.<collection>" on a Client
+
+    def _what(self) -> str:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError(f"{self._what()} is not iterable; "
+                        f"use {self._verbs_on}.iterate() to page through a collection")
+
+    def __contains__(self, item: Any) -> bool:
+        raise TypeError(f"'in' does not apply to {self._what()}: it holds no items; "
+                        f"use {self._verbs_on}.get() or .iterate() and look in the result")
+
+
+class Resource(NotAContainer):
     """Common base of the two proxy kinds. Immutable and cheap to create."""
 
     __slots__ = ("_client", "_node", "_path", "_trail")
@@ -205,18 +231,8 @@ class Resource:
 
     # -- Python protocols ----------------------------------------------
 
-    # A proxy names a place on the server, not a container: iterating or testing
-    # membership would need requests, and a proxy never sends one implicitly.
-    # TypeError, as for any non-container, is least surprising; returning False
-    # from ``in`` would be a silent lie. Without these two, Python falls back to
-    # __getitem__(0), __getitem__(1)... and never stops.
-    def __iter__(self) -> Iterator[Any]:
-        raise TypeError(f"{type(self).__name__} {self.path} is not iterable; "
-                        f"use .iterate() to page through a collection")
-
-    def __contains__(self, item: Any) -> bool:
-        raise TypeError(f"'in' does not apply to {type(self).__name__} {self.path}: a proxy holds no items; "
-                        f"use .get() or .iterate() and look in the result")
+    def _what(self) -> str:  # for NotAContainer's messages
+        return f"{type(self).__name__} {self.path}"
 
     def __repr__(self) -> str:
         return " ".join((f"<{type(self).__name__}", self.path, *self.methods)) + ">"

@@ -112,6 +112,14 @@ class Route:
     defaults: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)       # VERB -> default payload (never mutated)
     docs: Mapping[str, str] = field(default_factory=lambda: _EMPTY)           # VERB -> doc, when doc: maps verbs
 
+    def __post_init__(self) -> None:
+        # Every Route is checked once, when it is built (the map compiler checks first,
+        # to give the file's line): iterate() can then trust its paginate: and items:.
+        if self.paginate is not None or self.items is not None:
+            problem = declaration_problem(self.paginate, self.items)
+            if problem:
+                raise MapError(f"route {self.template}: {problem}")
+
     @property
     def trailing_slash(self) -> bool:
         """True when the template ends with '/' (``/people/``): its URLs do too."""
@@ -212,20 +220,59 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _key_lines(node: Any, loader: Any, source: str,
-               prefix: tuple = (), lines: dict | None = None) -> dict:
+def _key_lines(root: Any, loader: Any, source: str) -> dict:
     """1-based lines of every mapping key, by key path: ``{(k,): n, (k, k2): n, ...}``.
 
     Keys are the values YAML gives them (``123:`` is the int 123), so a lookup
-    with the loaded data's keys finds them. Raises MapError for a duplicate key.
+    with the loaded data's keys finds them. Raises MapError for a duplicate key,
+    at any depth (a defaults.yaml payload nests as deep as its API), and for an
+    alias that contains itself (a map cannot be recursive, nor sent as JSON).
     Runs before the document is constructed, which expands ``<<`` merges in place.
+
+    The walk is iterative and visits each node once: an alias of a node already
+    walked is not walked again, so a file that aliases one node many times over
+    ("billion laughs") costs what its text costs, and deep nesting cannot
+    exhaust the Python stack. A key reached only through an alias has no line
+    of its own; MapError then points at the nearest key above it.
     """
-    lines = {} if lines is None else lines
-    if not isinstance(node, yaml.MappingNode):
-        return lines
+    lines: dict = {}
+    walked: set[int] = set()  # every node entered; an alias of one is not walked again
+    open_: set[int] = set()   # the nodes on the path from the root: meeting one again is a cycle
+    stack: list = [(root, (), False)]
+    while stack:
+        node, prefix, leaving = stack.pop()
+        if leaving:
+            open_.discard(id(node))
+            continue
+        if id(node) in open_:
+            where = " under " + ": ".join(map(str, prefix)) if prefix else ""
+            line = lines.get(prefix, node.start_mark.line + 1)  # the key holding the alias
+            raise MapError(f"an alias{where} refers to a node that contains it; a map cannot be recursive",
+                           source, line)
+        if id(node) in walked or isinstance(node, yaml.ScalarNode):
+            continue
+        walked.add(id(node))
+        open_.add(id(node))
+        stack.append((node, prefix, True))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, prefix, False) for item in reversed(node.value))
+        else:
+            stack.extend(reversed(_mapping_children(node, loader, source, prefix, lines)))
+    return lines
+
+
+def _mapping_children(node: Any, loader: Any, source: str, prefix: tuple, lines: dict) -> list:
+    """``[(value node, key path, False), ...]`` of one mapping, its keys' lines recorded.
+
+    Raises MapError for a key given twice. A ``<<`` merge and a complex key
+    (``? [a, b]``) record no line but are walked, so a cycle through them is found.
+    """
     seen: dict = {}
+    children: list = []
     for key_node, value in node.value:
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+            children.append((key_node, prefix, False))
+            children.append((value, prefix, False))
             continue
         key = loader.construct_object(key_node)
         line = key_node.start_mark.line + 1
@@ -234,9 +281,9 @@ def _key_lines(node: Any, loader: Any, source: str,
             raise MapError(f"key {key!r}{where} is given twice (first on line {seen[key]}); "
                            f"YAML would keep only the last one", source, line)
         seen[key] = line
-        lines[(*prefix, key)] = line
-        _key_lines(value, loader, source, (*prefix, key), lines)
-    return lines
+        lines.setdefault((*prefix, key), line)  # a merged mapping's key does not replace the own one
+        children.append((value, (*prefix, key), False))
+    return children
 
 
 # ---------------------------------------------------------------- compiling

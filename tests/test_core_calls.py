@@ -93,6 +93,44 @@ def test_last_response_is_none_after_a_transport_error(fault):
     assert api.last_response is None
 
 
+def test_last_response_stays_for_a_refused_call_and_clears_once_sending_started(fault):
+    api = restish.Client(fault.url, resources=None, retries=0)
+    api.status["200"].get()
+    kept = api.last_response
+    with pytest.raises(restish.InvalidValue, match="timeout must be"):
+        api.status["200"].get(timeout=0)  # refused while built: nothing sent
+    assert api.last_response is kept
+    # requests lets a non-Latin-1 session header through; it fails only as the request goes out.
+    api.session.headers["X-Tenant"] = "t€nant"
+    with pytest.raises(restish.InvalidValue, match="header 'X-Tenant'"):
+        api.status["200"].get()
+    assert api.last_response is None
+
+
+@pytest.mark.parametrize("method, kwargs, problem", [
+    ("GET", {"timeout": -1}, "timeout must be a positive number"),
+    ("GET", {"flag": {"a": 1}}, "query parameter 'flag': cannot send a dict"),
+    ("GET", {"qs": [1]}, "qs= must be a dict"),
+    ("POST", {"a": 1, "a_b": 2}, "keyword 'a_b' nests under 'a'"),
+    ("POST", {"headers": {"X-Key": "v\n"}}, "header 'X-Key': its value has a line break"),
+    ("POST", {"x": object()}, "payload is not JSON-serialisable"),
+    ("POST", {"data": 5}, "data= must be a dict"),
+    ("PUT", {"data": {}, "upload_file": b"x"}, "data= sends exactly that body"),
+])
+def test_a_refused_call_is_named_once(api, method, kwargs, problem):
+    with pytest.raises(restish.InvalidValue) as info:
+        api.anything.prepare(method, **kwargs)
+    message = str(info.value)
+    assert message.startswith(f"{method} /anything: ") and problem in message
+    assert message.count("/anything") == 1
+
+
+def test_a_bad_session_header_names_the_call(api):
+    api.session.headers["X-Key"] = "v\n"
+    with pytest.raises(restish.InvalidValue, match=r"^GET /anything: header 'X-Key': its value has a line break"):
+        api.anything.get()
+
+
 def test_prepare_closes_the_files_it_opened(api, tmp_path):
     path = tmp_path / "up.txt"
     path.write_bytes(b"hello")

@@ -341,7 +341,46 @@ def test_fetch_failures_are_typed(fault):
     with pytest.raises(restish.NotFound, match="GET .*/nowhere -> 404"):
         restish.Client.from_openapi(fault.url + "/nowhere")
     with pytest.raises(restish.TransportError):
-        restish.Client.from_openapi(fault.url + "/drop")
+        restish.Client.from_openapi(fault.url + "/drop", retries=0)  # the client's retries apply
+
+
+def test_a_spec_fetch_goes_through_the_clients_send_chain(fault, caplog):
+    # Logged like any call, with the token in the URL masked; the query is kept.
+    url = served(fault, PETSTORE.read_text()) + "&access_token=t0ken-in-url"
+    with caplog.at_level(logging.DEBUG, logger="restish"):
+        api = restish.Client.from_openapi(url)
+    logged = [r.getMessage() for r in caplog.records if r.name == "restish"]
+    assert any(line.startswith(f"GET {fault.url}/status/200?") and "-> 200" in line for line in logged)
+    assert not any("t0ken-in-url" in line for line in logged)
+    assert api.url == f"{fault.url}/json/v1"
+
+
+@pytest.mark.parametrize("value", ["s3cr3t-VALUE\n", "s3cr3t-VALUÉ€"])
+def test_a_spec_fetch_checks_the_headers_before_sending(fault, value):
+    before = len(fault.requests)
+    with pytest.raises(restish.InvalidValue) as info:
+        restish.Client.from_openapi(served(fault, PETSTORE.read_text()), headers={"X-Api-Key": value})
+    assert "header 'X-Api-Key'" in str(info.value) and "(value not shown)" in str(info.value)
+    assert "s3cr3t" not in str(info.value) and "s3cr3t" not in repr(info.value.__cause__)
+    assert len(fault.requests) == before  # nothing was sent
+
+
+def spec_app(environ, start_response):
+    body = json.dumps({"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+                       "paths": {"/a": {"get": {}}}}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def test_a_spec_fetch_leaves_the_callers_session_as_it_was():
+    session = requests.Session()
+    before = dict(session.adapters)
+    document = load("http://docs.test/openapi.json", app=spec_app, session=session)
+    assert document.data["paths"] == {"/a": {"get": {}}}
+    assert dict(session.adapters) == before  # the same adapters, nothing mounted for docs.test
+    api = restish.Client.from_openapi("http://docs.test/openapi.json", url="http://api.test",
+                                      app=spec_app, session=session)
+    assert api.session is session and "http://docs.test/" not in session.adapters
 
 
 def test_fetch_url_credentials_never_show(fault):

@@ -5,7 +5,7 @@ import pickle
 import pytest
 
 import restish
-from restish.routes import compile_map, declaration_problem, load_map
+from restish.routes import Route, compile_map, declaration_problem, load_map, read_yaml
 
 KINTO_LIKE = {
     "/buckets": {"methods": ["GET", "POST"]},
@@ -199,3 +199,48 @@ def test_a_bad_paginate_declaration_names_its_line(tmp_path):
         restish.Client("http://h", resources=str(path))
     assert "route /b: paginate style 'page': 'start' must be a whole number" in str(info.value)
     assert info.value.line == 6
+
+
+@pytest.mark.parametrize("text, line, under", [
+    ("/a: &x\n  methods: [GET]\n  doc: *x\n", 3, "/a: doc"),
+    ("/a: &x\n  doc: hi\n  params: *x\n", 3, "/a: params"),
+    ("/a: &x\n  methods: [GET]\n  names: {k: *x}\n", 3, "/a: names: k"),
+    ("/a: &x\n  <<: *x\n  methods: [GET]\n", 1, "/a"),  # a merge of itself: PyYAML would recurse forever
+])
+def test_a_self_referencing_alias_is_a_map_error(text, line, under):
+    with pytest.raises(restish.MapError) as info:
+        restish.Client("http://h", resources=io.StringIO(text))
+    assert f"an alias under {under} refers to a node that contains it" in str(info.value)
+    assert info.value.line == line
+
+
+def test_a_recursive_default_payload_is_a_map_error(tmp_path):
+    path = tmp_path / "defaults.yaml"
+    path.write_text("/a:\n  post: &p\n    object: {inner: *p}\n")
+    with pytest.raises(restish.MapError, match="an alias under /a: post: object: inner refers to a node"):
+        restish.Client("http://h", resources={"/a": {"methods": ["POST"]}}, defaults=str(path))
+
+
+def test_aliases_are_walked_once_not_once_per_reference():
+    # "Billion laughs": each level aliases the one below twice. Walking every
+    # reference visits 2**18 mappings (seconds, and a line entry each); walking
+    # each node once visits 19.
+    lines = ["l0: &l0 {a: 1}"] + [f"l{i}: &l{i} {{x: *l{i - 1}, y: *l{i - 1}}}" for i in range(1, 19)]
+    data, _, key_lines = read_yaml(io.StringIO("\n".join(lines) + "\n"), "resources")
+    assert len(key_lines) < 100
+    assert data["l2"]["x"]["y"]["a"] == 1 and data["l18"]["x"] is data["l18"]["y"]  # the shared objects load as YAML means them
+
+
+def test_a_shared_alias_still_has_its_duplicate_keys_found():
+    text = "/a: &a\n  methods: [GET]\n  methods: [POST]\n/b: *a\n"
+    with pytest.raises(restish.MapError, match="key 'methods' under /a is given twice") as info:
+        load_map(io.StringIO(text))
+    assert info.value.line == 3
+
+
+def test_a_route_built_by_hand_is_checked_when_built():
+    with pytest.raises(restish.MapError, match="route /x: 'paginate' needs a style"):
+        Route("/x", frozenset({"GET"}), paginate={"style": "magic"})
+    with pytest.raises(restish.MapError, match="route /x: 'items' must be a key"):
+        Route("/x", frozenset({"GET"}), items=5)
+    assert Route("/x", frozenset({"GET"}), paginate={"style": "page"}, items="data").items == "data"

@@ -8,6 +8,8 @@ import sys
 from typing import Any
 
 from ..headers import header_problem
+# payloads is light: json, re and urllib.parse, which the command loads already.
+from ..payloads import QUERY_VERBS
 from . import OK, VERBS, UsageError, output
 
 __all__ = ["run_call", "build_kwargs", "parse_item"]
@@ -97,7 +99,7 @@ def navigate(client: Any, path: str) -> Any:
 def build_kwargs(args: argparse.Namespace) -> dict:
     """The verb's kwargs from items, --qs, --file and --data. Raises UsageError."""
     kwargs = dict(parse_item(item) for item in args.items)
-    if args.data is not None and kwargs and args.method.upper() not in ("GET", "HEAD", "OPTIONS"):
+    if args.data is not None and kwargs and args.method.upper() not in QUERY_VERBS:
         # --data is the whole body: body items would be dropped silently (httpie refuses too).
         raise UsageError(f"--data sends exactly that body, so it cannot go with key=value items "
                          f"({', '.join(sorted(kwargs))}): put them in the JSON, or use --qs for the query")
