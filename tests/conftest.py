@@ -1,7 +1,8 @@
 """Session-wide loopback servers (see servers.py); each stops at session end."""
 import pytest
 
-from servers import FaultServer, RecordingProxy, httpbin_server
+from servers import FaultServer, RecordingProxy, WSGIServer, httpbin_server
+from token_server import TokenApp
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +31,12 @@ def proxy():
     """A RecordingProxy: ``proxy.url`` to put in HTTP_PROXY or ``proxies=``."""
     with RecordingProxy() as server:
         yield server
+
+
+@pytest.fixture
+def tokens():
+    """A fresh token server (tests/token_server.py): alice / s3cret-pw."""
+    app = TokenApp()
+    with WSGIServer(app) as server:
+        app.url = server.url
+        yield app

@@ -18,15 +18,6 @@ PASSWORD = "s3cret-pw"
 
 
 @pytest.fixture
-def tokens():
-    """A fresh token server (see token_server.py): alice / s3cret-pw."""
-    app = TokenApp()
-    with WSGIServer(app) as server:
-        app.url = server.url
-        yield app
-
-
-@pytest.fixture
 def refreshing():
     """A token server that also issues refresh tokens."""
     app = TokenApp(refresh=True)

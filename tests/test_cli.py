@@ -323,20 +323,9 @@ def test_a_header_http_cannot_carry_is_exit_2_without_its_value(fault, header, p
     assert "bad -H" in err and problem in err and fault.hits("/json") == before
 
 
-@pytest.fixture
-def token_app():
-    """A token endpoint (tests/token_server.py): alice / s3cret-pw."""
-    from servers import WSGIServer
-    from token_server import TokenApp
-    app = TokenApp()
-    with WSGIServer(app) as server:
-        app.url = server.url
-        yield app
-
-
-def test_dry_run_with_login_sends_nothing(fault, token_app):
+def test_dry_run_with_login_sends_nothing(fault, tokens):
     k = f"dry{uuid.uuid4().hex[:8]}"
-    for url, extra in ((fault.url, []), (fault.url, ["--token-url", token_app.url + "/token"])):
+    for url, extra in ((fault.url, []), (fault.url, ["--token-url", tokens.url + "/token"])):
         before = [fault.hits(p) for p in ("/info", "/token", k)]
         done = restish("--url", url, "--no-map", "--login", "--user", "alice", "--dry-run", *extra,
                        "POST", f"flaky/{k}", "a=1", stdin=subprocess.DEVNULL)
@@ -344,21 +333,21 @@ def test_dry_run_with_login_sends_nothing(fault, token_app):
         assert done.returncode == 0, done.stderr.decode()
         assert out.startswith("curl -X POST") and "'X-Oauth-Token: ***'" in out and "<token" not in out
         assert [fault.hits(p) for p in ("/info", "/token", k)] == before
-    assert token_app.requests == []
+    assert tokens.requests == []
 
 
-def test_token_url_logs_in_where_there_is_no_info(fault, token_app):
+def test_token_url_logs_in_where_there_is_no_info(fault, tokens):
     done = restish("--url", fault.url, "--no-map", "--login", "--user", "alice:s3cret-pw",
-                   "--token-url", token_app.url + "/token", "GET", "json")
+                   "--token-url", tokens.url + "/token", "GET", "json")
     echoed = out_json(done)
-    assert echoed["headers"]["X-Oauth-Token"] == "access-1-alice" and token_app.grants() == ["password"]
+    assert echoed["headers"]["X-Oauth-Token"] == "access-1-alice" and tokens.grants() == ["password"]
     assert "s3cret-pw" not in done.stderr.decode()
-    done = restish("--url", fault.url, "--token-url", token_app.url + "/token", "GET", "json")
+    done = restish("--url", fault.url, "--token-url", tokens.url + "/token", "GET", "json")
     assert done.returncode == 2 and b"--token-url" in done.stderr
 
 
-def test_login_exit_codes(token_app):
-    base = ["--url", token_app.url, "--no-map", "--login"]
+def test_login_exit_codes(tokens):
+    base = ["--url", tokens.url, "--no-map", "--login"]
     refused = restish(*base, "--user", "alice:wrong-pw", "GET", "things")
     assert refused.returncode == 1 and b"refused" in refused.stderr and b"wrong-pw" not in refused.stderr
     unreachable = restish("--url", closed_port_url(), "--no-map", "--login", "--user", "alice:pw", "GET", "x")
@@ -366,25 +355,25 @@ def test_login_exit_codes(token_app):
     no_token_endpoint = restish(*base, "--user", "alice:pw", "--token-url", closed_port_url() + "/token", "GET", "x")
     assert no_token_endpoint.returncode == 3
     # No password and no terminal to ask it on: a usage error, as for Basic auth, and nothing sent.
-    sent = len(token_app.requests)
+    sent = len(tokens.requests)
     for options in (["--login", "--user", "alice"], ["--user", "alice"]):
-        done = restish("--url", token_app.url, "--no-map", *options, "GET", "things", stdin=subprocess.DEVNULL)
+        done = restish("--url", tokens.url, "--no-map", *options, "GET", "things", stdin=subprocess.DEVNULL)
         assert done.returncode == 2 and b"not a terminal" in done.stderr
-    assert len(token_app.requests) == sent
+    assert len(tokens.requests) == sent
 
 
-def test_verbose_masks_tokens_a_server_hands_out_in_location_headers(token_app):
-    login = ["--url", token_app.url, "--no-map", "--login", "--user", "alice:s3cret-pw", "-v"]
+def test_verbose_masks_tokens_a_server_hands_out_in_location_headers(tokens):
+    login = ["--url", tokens.url, "--no-map", "--login", "--user", "alice:s3cret-pw", "-v"]
     shared = restish(*login, "POST", "share")
-    granted = restish(*login, "GET", "authorize", f"redirect_uri={token_app.url}/info", "state=s1")
+    granted = restish(*login, "GET", "authorize", f"redirect_uri={tokens.url}/info", "state=s1")
     err = shared.stderr.decode() + granted.stderr.decode()
     assert shared.returncode == 0 and granted.returncode == 0, err
-    assert f"< Location: {token_app.url}/info?access_token=***" in err
-    assert f"< Content-Location: {token_app.url}/info#access_token=***" in err
-    assert f"< Location: {token_app.url}/info#access_token=***&token_type=***&state=s1" in err  # implicit grant
-    assert len(token_app.tokens) == 4  # two logins, the shared token, the implicit grant's
+    assert f"< Location: {tokens.url}/info?access_token=***" in err
+    assert f"< Content-Location: {tokens.url}/info#access_token=***" in err
+    assert f"< Location: {tokens.url}/info#access_token=***&token_type=***&state=s1" in err  # implicit grant
+    assert len(tokens.tokens) == 4  # two logins, the shared token, the implicit grant's
     seen = (shared.stdout + shared.stderr + granted.stdout + granted.stderr).decode()
-    assert not [token for token in token_app.tokens if token in seen], seen
+    assert not [token for token in tokens.tokens if token in seen], seen
 
 
 def test_data_with_body_items_is_refused(fault):
