@@ -17,13 +17,14 @@ one before it. The size asked for is not trusted: servers cap it (GitHub at
 a ``Link: rel="next"`` or a ``Next-Page`` header is followed when present.
 
 A listing that goes round in circles raises :class:`DecodeError` ("next page
-repeats ...") instead of looping: a next URL already fetched, or a counted
+repeats ...") instead of looping: a next URL already fetched, a counted
 page of records equal to the one before it (a server that ignores the page
-parameter or the cursor). Pages of plain values (``[1, 1]``) are not compared:
-two equal ones are a legitimate listing, so such a listing is bounded by the
-server or by ``max_pages=``. Each page goes through the client's send chain (auth,
-retries, timeouts, logging, ``last_response``); only the current page and the
-one before it are held, so memory stays flat however many pages there are.
+parameter or the cursor), or ``MAX_EQUAL_PAGES`` equal counted pages of plain
+values in a row (``[1, 1]``, ``[1, 1]`` may be a legitimate listing, so shorter
+runs pass; with ``max_pages=`` given, any run does). Each page goes through the
+client's send chain (auth, retries, timeouts, logging, ``last_response``); only
+the current page and the one before it are held, so memory stays flat however
+many pages there are.
 """
 from __future__ import annotations
 
@@ -51,6 +52,12 @@ __all__ = ["iterate", "concurrently", "Style"]
 
 ITEM_KEYS = ("items", "data", "results")  # where a list sits in a body, when not declared
 COUNTED = frozenset({"page", "offset", "cursor"})  # styles that build the next query themselves
+# Equal pages of plain values in a row that end a listing with DecodeError. Such pages
+# may be a real listing ([1, 1], [1, 1], [2]), so one repeat proves nothing; but a
+# server that ignores the page parameter answers the same page forever. The bound
+# trades a few wasted requests (and the items of 9 repeated pages yielded) against
+# refusing a real listing of 10 or more equal pages in a row, which max_pages= reads.
+MAX_EQUAL_PAGES = 10
 
 
 
@@ -120,7 +127,7 @@ def _items_of_pages(resource: "Resource", style: Style, options: dict, query: di
                     max_pages: int | None) -> Iterator[Any]:
     client = resource._client
     declared = resource._route.items if resource._route else None
-    seen = _Seen()
+    seen = _Seen(bounded=max_pages is not None)
     url: str | None = None  # an exact next-page URL to GET instead of resource + query
     pages = 0
     while max_pages is None or pages < max_pages:
@@ -154,10 +161,12 @@ class _Seen:
 
     WINDOW = 64  # recent URLs remembered; catches the short cycles at once
 
-    def __init__(self) -> None:
+    def __init__(self, bounded: bool = False) -> None:
+        self.bounded = bounded  # max_pages= given: equal pages of plain values are the caller's to bound
         self.longest = 0
         self.last: list | None = None
         self.last_url = ""
+        self.equal = 1  # pages in a row equal to self.last, fetched first at self.last_url
         self.recent: deque = deque(maxlen=self.WINDOW)
         # Brent's cycle detection: one more URL, re-picked at doubling intervals,
         # catches a cycle longer than WINDOW within about twice its length.
@@ -165,25 +174,37 @@ class _Seen:
         self.steps, self.span = 0, self.WINDOW
 
     def page(self, page: list, response: "requests.Response", style: Style) -> None:
-        """Remember ``page``; raises DecodeError when a counted page of records equals the one before.
+        """Remember ``page``; raises DecodeError when a counted listing is stuck on one page.
 
         Only counted styles compare pages: there restish picks the parameter
         (page, offset or cursor), and a server that ignores it answers the same
-        page forever. Only pages of records (mappings or lists) are compared:
-        records carry ids, so two equal pages of them in a row mean a stuck
-        server, while two equal pages of plain values (``[1, 1]``, ``[1, 1]``)
-        may be a listing of equal values. A server that writes its own next
-        links is held to them by :meth:`follow` instead, so only their URLs are kept.
+        page forever. A page of records (all items mappings or lists) equal to
+        the one before raises at once: records carry ids, so two equal pages of
+        them in a row mean a stuck server. Two equal pages of plain values
+        (``[1, 1]``, ``[1, 1]``) may be a listing of equal values, so those raise
+        only at ``MAX_EQUAL_PAGES`` in a row, and never when ``max_pages=`` bounds
+        the listing. Only the page before is held, with a count. A server that
+        writes its own next links is held to them by :meth:`follow` instead, so
+        only their URLs are kept.
         """
         if style.kind not in COUNTED:
             for fetched in (*(r.url for r in response.history), response.url):
                 self._remember(fetched)
             return
-        if page and page == self.last and all(isinstance(item, (Mapping, list)) for item in page):
+        if not page or page != self.last:
+            self.last, self.last_url, self.equal = page, response.url, 1
+            return
+        self.equal += 1
+        param = style.options["param"]
+        if all(isinstance(item, (Mapping, list)) for item in page):
             raise DecodeError(f"GET {redact_url(response.url)}: next page repeats "
                               f"{redact_url(self.last_url)}, item for item; "
-                              f"does the server ignore {style.options['param']}=?")
-        self.last, self.last_url = page, response.url
+                              f"does the server ignore {param}=?")
+        if self.equal >= MAX_EQUAL_PAGES and not self.bounded:
+            raise DecodeError(f"GET {redact_url(response.url)}: next page repeats "
+                              f"{redact_url(self.last_url)}, item for item, {self.equal} equal pages "
+                              f"in a row; does the server ignore {param}=? "
+                              f"If not, pass max_pages= to read such a listing")
 
     def ended(self, page: list) -> bool:
         """True when a counted listing ends at ``page``: empty, or shorter than the longest before it.

@@ -16,6 +16,8 @@ offset or cursor parameter and always serves the first page.
 - ``/offset?offset=&limit=``: ``{"results": [...]}``.
 - ``/cursor?before=&limit=``: ``{"items": [...]}``, newest (highest id) first, the items
   with ids below ``before``.
+- ``/values?page=&per_page=&values=1,1,1,1,2``: a bare list of plain ints, the page's
+  slice of ``values`` (comma-separated); with ``stuck=1`` the first page, forever.
 - ``/sleep?ms=20``: waits, then answers ``{"slept": ms}``; :meth:`PagingServer.stats`
   gives the most requests ever in flight at once and the connections accepted.
 """
@@ -126,6 +128,11 @@ class _PagingHandler(_Handler):
         if not self._failing((total - before) // limit + 1):
             ids = range(before - 1, max(before - 1 - limit, -1), -1)
             self.answer(200, {"items": [{"id": i} for i in ids]})
+
+    def serve_values(self) -> None:
+        values = [int(v) for v in self.args.get("values", "1,1,1,1,2").split(",") if v]
+        page, per_page = self._counter("page", 1), self._size("per_page")
+        self.answer(200, values[(page - 1) * per_page:page * per_page])
 
     def serve_sleep(self) -> None:
         stats = self.server.stats

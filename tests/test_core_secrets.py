@@ -163,13 +163,45 @@ def test_secret_query_and_key_headers_are_masked_and_scrubbed_from_errors(fault)
 
 @pytest.mark.parametrize("url, shown", [
     ("https://app.test/cb#access_token=T0K&state=s", "https://app.test/cb#access_token=***&state=s"),
-    ("https://app.test/#/route?id_token=T0K", "https://app.test/#%2Froute%3Fid_token=***"),
+    ("https://app.test/#/route?id_token=T0K", "https://app.test/#/route?id_token=***"),
+    ("https://app.test/#!/route?token=T0K&x=1", "https://app.test/#!/route?token=***&x=1"),
     ("https://app.test/doc#section-2", "https://app.test/doc#section-2"),
     ("https://app.test/x?q=1&sig=T0K#token=T0K", "https://app.test/x?q=1&sig=***#token=***"),
+    ("https://app.test/#a=b#token=T0K", "https://app.test/#a=b#token=***"),  # after a second #
+    ("https://app.test/#a=b#/cb?x=1&api_key=T0K", "https://app.test/#a=b#/cb?x=1&api_key=***"),
+    ("https://app.test/#foo token=T0K", "https://app.test/#foo token=***"),
     ("http://[bad/x#access_token=T0K", "http://[bad/x#***"),
 ])
 def test_redact_url_masks_secret_parameters_in_the_fragment_too(url, shown):
     assert redact_url(url) == shown  # OAuth's implicit grant answers #access_token=...
+
+
+@pytest.mark.parametrize("url", [
+    "https://app.test/#!/route?x=1",            # a single-page app's route
+    "https://app.test/#!/route?x=1&y=a%20b",
+    "https://app.test/#/users/42?tab=author&sort=-name",
+    "https://app.test/doc#L10-L20",
+    "https://app.test/#a=1#b=2",
+    "https://app.test/x?q=a%20b+c&page=2#top",  # kept as written, not re-encoded
+    "https://app.test/x?redirect=%2Fcb%3Fstate%3D1",
+])
+def test_redact_url_leaves_a_harmless_fragment_or_query_as_written(url):
+    assert redact_url(url) == url
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("https://a.test/x?q=a%20b&access%5Ftoken=T0K", "https://a.test/x?q=a%20b&access%5Ftoken=***"),
+    ("https://a.test/x?a=1;token=T0K", "https://a.test/x?a=1;token=***"),
+    ("https://a.test/x?password=T0K;more&n=2", "https://a.test/x?password=***&n=2"),  # ; may be the secret's
+    ("https://a.test/x?password=T0K%26more&n=2", "https://a.test/x?password=***&n=2"),
+    ("https://a.test/x?redirect=https%3A%2F%2Fb%2Fcb%3Ftoken%3DT0K%26y%3D2&z=1",
+     "https://a.test/x?redirect=https%3A%2F%2Fb%2Fcb%3Ftoken%3D***%26y%3D2&z=1"),
+    ("https://a.test/x?next=x_token=T0K&k=1", "https://a.test/x?next=x_token=***&k=1"),
+    ("https://a.test/#access_token=T0K&token_type=bearer&state=s",
+     "https://a.test/#access_token=***&token_type=***&state=s"),  # token_type is a secret name: masked
+])
+def test_redact_url_masks_a_secret_wherever_its_name_shows(url, shown):
+    assert redact_url(url) == shown and "T0K" not in redact_url(url)
 
 
 def test_redact_headers_masks_secrets_in_url_valued_headers():
@@ -178,3 +210,11 @@ def test_redact_headers_masks_secrets_in_url_valued_headers():
     assert redact_headers(headers) == {
         "Location": "/cb?access_token=***", "Content-Location": "/cb#access_token=***",
         "Refresh": "0; url=/cb#access_token=***", "Link": "</p2>; rel=next", "X-Api-Key": "***"}
+
+
+def test_redact_headers_masks_secrets_in_every_link_target():
+    link = ('<https://a.test/p?page=2&access_token=T0K>; rel="next", '
+            '</p?page=9#token=T0K>; rel="last", <https://a.test/doc#!/x?y=1>; rel=help')
+    assert redact_headers({"link": link}) == {"link": (
+        '<https://a.test/p?page=2&access_token=***>; rel="next", '
+        '</p?page=9#token=***>; rel="last", <https://a.test/doc#!/x?y=1>; rel=help')}

@@ -129,3 +129,20 @@ def test_tokens_in_location_headers_are_masked_in_the_logs(tokens, debug, with_b
     assert f" -> 302 -> 200 at {tokens.url}/info#access_token=***&token_type=***&state=s1 " in logged
     assert len(tokens.tokens) == 3  # the login's, the shared one and the implicit grant's
     assert not [token for token in tokens.tokens if token in logged], logged
+
+
+def test_tokens_in_link_headers_are_masked_in_the_logs(debug, with_bodies):
+    # A token the request never sent, so only redact_headers can hide it (not the scrub of sent secrets).
+    from servers import WSGIServer
+
+    def linking(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "2"),
+                                  ("Link", '</p?page=2&access_token=next-T0K>; rel="next", '
+                                           '</p?page=9#token=last-T0K>; rel="last"')])
+        return [b"[]"]
+
+    with WSGIServer(linking) as server:
+        restish.Client(server.url, resources=None, retries=0).p.get()
+    logged = "\n".join(lines(debug, "restish.bodies"))
+    assert "'Link': '</p?page=2&access_token=***>; rel=\"next\", </p?page=9#token=***>; rel=\"last\"'" in logged
+    assert "T0K" not in logged

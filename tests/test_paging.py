@@ -21,6 +21,7 @@ MAP = {
     "/offset": {"methods": ["GET"], "paginate": {"style": "offset"}},
     "/cursor": {"methods": ["GET"], "paginate": {"style": "cursor"}},
     "/sleep": {"methods": ["GET"], "items": "slept"},
+    "/values": {"methods": ["GET"], "paginate": {"style": "page", "size": "per_page"}},
 }
 _keys = itertools.count()
 
@@ -172,6 +173,52 @@ def test_equal_pages_of_plain_values_are_a_listing_not_a_loop():
         assert list(client.values.iterate()) == [1, 1, 1, 1, 2]
         # Without records to compare, a server ignoring page= is bounded by max_pages=.
         assert list(client.values.iterate(stuck=1, max_pages=4)) == [1, 1] * 4
+
+
+def test_a_server_ignoring_the_page_of_plain_values_raises_at_the_bound(api, server, key):
+    # [1, 2, 3] forever: equal pages of plain values may be a listing, so it takes a run of them.
+    seen = []
+    with pytest.raises(restish.DecodeError) as info:
+        items = api.values.iterate(values="1,2,3", per_page=3, stuck=1, access_token=TOKEN, key=key)
+        for item in itertools.islice(items, 1000):  # a regression fails here instead of hanging
+            seen.append(item)
+    bound = paging.MAX_EQUAL_PAGES
+    assert server.hits(key) == bound and seen == [1, 2, 3] * (bound - 1)  # the last page not yielded
+    message = str(info.value)
+    shown, repeated = message.split(": next page repeats ")
+    assert shown.startswith(f"GET {server.url}/values?") and shown.endswith("&page=10")
+    assert repeated.startswith(f"{server.url}/values?") and "&page=1," in repeated  # where the run began
+    assert f"{bound} equal pages in a row" in message and "does the server ignore page=?" in message
+    assert "pass max_pages= to read such a listing" in message
+    assert TOKEN not in message and "access_token=***" in message
+
+
+_RUN = ["7"] * (paging.MAX_EQUAL_PAGES - 1)  # one page short of the bound
+
+
+@pytest.mark.parametrize("values, per_page, hits", [
+    ("1,1,1,1,2", 2, 3),                        # [1, 1], [1, 1], [2]: the short page ends it
+    (",".join(_RUN + ["8"]), 1, 11),            # 9 equal pages, [8], then the empty page
+    (",".join(_RUN + ["8"] + _RUN + ["9"]), 1, 21),  # a different page starts the count again
+])
+def test_equal_pages_of_plain_values_below_the_bound_are_a_listing(api, server, key, values, per_page, hits):
+    assert list(api.values.iterate(values=values, per_page=per_page, key=key)) == [int(v) for v in values.split(",")]
+    assert server.hits(key) == hits
+
+
+def test_a_run_of_equal_plain_pages_at_the_bound_raises_and_max_pages_reads_it(api, server, key):
+    values = ",".join(["7"] * paging.MAX_EQUAL_PAGES + ["8"])
+    with pytest.raises(restish.DecodeError, match="equal pages in a row"):
+        list(api.values.iterate(values=values, per_page=1, key=key))
+    assert server.hits(key) == paging.MAX_EQUAL_PAGES
+    pages = paging.MAX_EQUAL_PAGES + 5  # the caller bounds the listing: no run is too long
+    assert list(api.values.iterate(values="7", per_page=1, stuck=1, max_pages=pages)) == [7] * pages
+
+
+def test_a_page_of_records_equal_to_the_one_before_raises_at_once_even_with_max_pages(api, server, key):
+    with pytest.raises(restish.DecodeError, match="item for item; does the server ignore page=\\?"):
+        list(api.page.iterate(total=10, per_page=3, stuck=1, max_pages=50, key=key))
+    assert server.hits(key) == 2
 
 
 def test_counted_styles_keep_no_urls_and_followed_styles_no_pages(api, server, key):
