@@ -75,6 +75,9 @@ class Bearer(AuthBase):
     @token.setter
     def token(self, token: str) -> None:
         # Checked here, once, rather than at every call: sign() trusts restish's own auth.
+        if not isinstance(token, str):  # "Bearer None" would pass as a header, and mean nothing
+            raise InvalidValue(f"{_kind(self)} auth: header 'Authorization': the token must be a str, "
+                               f"not {type(token).__name__} (value not shown)")
         _check_fixed(self, {"Authorization": f"Bearer {token}"})
         self._token = token
 
@@ -188,8 +191,15 @@ _CHECKED_WHEN_BUILT = frozenset({Basic, Bearer, Headers, MaxOAuth})
 
 def _check_fixed(auth: AuthBase, headers: Mapping[str, str]) -> None:
     """Raise ``InvalidValue`` naming the auth kind and the first header of ``headers`` that
-    cannot be sent (never its value)."""
-    check_headers(headers, f"{_kind(auth)} auth")
+    cannot be sent (never its value).
+
+    Unlike ``Client(headers=)``, where None removes a header, None is no value for
+    auth: it is a missing credential (``MaxOAuth(None, token)``), so it is refused too.
+    """
+    for name, value in headers.items():
+        problem = header_problem(name, value)
+        if problem:
+            raise InvalidValue(f"{_kind(auth)} auth: {problem}")
 
 
 def _where(prepared: requests.PreparedRequest, url: str) -> str:
@@ -308,11 +318,22 @@ def login(client: "Client", username: str | None = None, password: str | None = 
     if password is None:
         import getpass  # only an interactive login needs it
         password = _ask(getpass.getpass, f"Password for {username}: ", "password", url)
+    _check_username(client, username, url)  # before the password leaves for the token endpoint
     grant = TokenGrant(url, username, password, _scope_for(client.auth))
     token = grant.fetch(client, "login")
-    _install(client, token, username)  # first: it raises InvalidValue for a user name no header can carry
+    _install(client, token, username)  # before _grant: a failure here leaves the client as it was
     client._grant = grant
     return token
+
+
+def _check_username(client: "Client", username: Any, url: str) -> None:
+    """Raise ``InvalidValue`` when the MaxOAuth headers login would install cannot carry
+    ``username`` (a line break, a character outside Latin-1, not a str). Another kind of
+    auth (Bearer...) gets the user name through its own ``with_token``: not checked here."""
+    if isinstance(client.auth, Headers) or getattr(client.auth, "with_token", None) is None:
+        problem = header_problem("X-Oauth-Username", username)
+        if problem:
+            raise InvalidValue(f"login at {redact_url(url)}: MaxOAuth auth: {problem}")
 
 
 def discover_token_url(client: "Client") -> str:

@@ -139,7 +139,8 @@ class Client(NotAContainer):
     every call. restish mounts its retrying adapters only where the session still
     has requests' default ``HTTPAdapter`` for ``http://`` / ``https://``; an
     adapter you mounted there is kept, with its own pool and retries, and
-    ``retries=`` does not apply to it.
+    ``retries=`` does not apply to it. The retry policy belongs to the session:
+    Clients sharing one must give the same ``retries=`` (InvalidValue otherwise).
     """
 
     def __init__(
@@ -174,7 +175,10 @@ class Client(NotAContainer):
         self.verify = verify
         self.expand = expand
         self.session = session if session is not None else requests.Session()
-        transport.mount_adapters(self.session, retries)
+        # A shared session's restish adapters are kept when they retry alike; another
+        # policy is refused (InvalidValue): see transport.mount_adapters.
+        for replaced in transport.mount_adapters(self.session, retries):
+            replaced.close()
         self._pool_size = transport.POOL_SIZE  # concurrently() grows it, under the lock
         self._pool_lock = threading.Lock()
         if app is not None:
@@ -231,11 +235,19 @@ class Client(NotAContainer):
         return (_restore_client, (self._settings,))
 
     def _check_rpc_names(self) -> None:
-        """MapError for an RPC name that a Client attribute (method or instance attribute) hides."""
+        """MapError for an RPC name that a Client attribute (method or instance attribute) hides,
+        or that would hide the root proxy's verbs and attributes (api.get, api.iterate, api.path...).
+
+        Refused whether or not the map has a root route: an RPC named ``get`` would make
+        ``api.get()`` call another route than every other proxy's ``get()`` does.
+        """
         for name, (route, _) in self._map.rpc.items():
             if hasattr(type(self), name) or name in self.__dict__:
                 raise MapError(f"route {route.template}: RPC name {name!r} is taken by Client.{name}",
                                self._map.source)
+            if name in _ROOT_ATTRIBUTES:
+                raise MapError(f"route {route.template}: RPC name {name!r} is taken by the root proxy's "
+                               f"api.{name}, as on every proxy; choose another name", self._map.source)
 
     @property
     def last_response(self) -> requests.Response | None:

@@ -46,7 +46,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
 import yaml
-from requests.utils import requote_uri
+from requests.utils import get_auth_from_url, requote_uri
 
 from . import transport
 from .errors import InvalidValue, MapError, error_for_response
@@ -101,8 +101,9 @@ def load(spec: Any, verify: Any = True, app: Any = None, *, auth: Any = None,
 
     A URL is fetched as a ``Client`` sends a call: through ``session`` when
     given (its adapters, proxies and cookies, which it keeps as they were),
-    signed with ``auth``, sent ``headers``, retried per ``retries`` and
-    logged. A document behind the API's own login is thus read with the API's
+    signed with ``auth``, sent ``headers``, retried per ``retries`` (or
+    per the policy restish already mounted on ``session``) and logged. A
+    document behind the API's own login is thus read with the API's
     credentials. Redirects to another origin drop them, as every restish call
     does. With a WSGI ``app`` the URL is fetched from that app in-process, as
     ``Client(url, app=app)`` would. Raises MapError (unreadable, not
@@ -145,6 +146,9 @@ def _get_document(url: str, settings: dict) -> requests.Response:
     parts = urlsplit(url)
     session = settings["session"]
     adapters = dict(session.adapters) if session is not None else None
+    if session is not None and transport.mounted_retries(session) is not None:
+        # A session holds one retry policy (see transport.mount_adapters): the fetch uses it.
+        settings = {**settings, "retries": transport.mounted_retries(session)}
     fetcher = None
     try:
         # user:password in the URL is Basic auth unless auth= is given, as for any Client.
@@ -467,10 +471,11 @@ def _build_map(routes: dict[str, _Route], notes: list) -> dict:
 
 
 def _client_names() -> set[str]:
-    """Names a Client answers itself (class attributes, settings), so no RPC name may take them."""
-    from .client import Client  # late: client.py imports this module lazily too
+    """Names a Client answers itself (class attributes, settings, the root proxy's verbs and
+    attributes: api.get, api.path...), so no RPC name may take them."""
+    from .client import Client, _ROOT_ATTRIBUTES  # late: client.py imports this module lazily too
     settings = inspect.signature(Client.__init__).parameters
-    return {name for name in (*dir(Client), *settings) if not name.startswith("_")}
+    return {name for name in (*dir(Client), *settings, *_ROOT_ATTRIBUTES) if not name.startswith("_")}
 
 
 def _route_doc(route: _Route) -> str | dict | None:
@@ -584,12 +589,35 @@ def client_from_openapi(cls: type, spec: Any, url: str | None = None, **kw: Any)
     if not base:
         raise MapError("no base URL: the document names no absolute server and was not fetched "
                        "from a URL; pass url=", translation.source)
+    if url is None and kw.get("auth") is None:
+        kw["auth"] = _spec_url_auth(spec, base)
     defaults = kw.pop("defaults", None)
     raw_defaults, defaults_name, defaults_lines = (
         read_yaml(defaults, "defaults") if defaults is not None else (None, "<defaults>", {}))
     route_map = compile_map(translation.raw, raw_defaults, translation.source,
                             defaults_source=defaults_name, defaults_lines=defaults_lines)
     return cls(base, resources=route_map, defaults=None, **kw)
+
+
+def _spec_url_auth(spec: Any, base: str) -> Any:
+    """Basic auth from ``user:password@`` in the spec URL, for an API on the spec's origin; else None.
+
+    As ``Client(url)`` does with user info in its URL. The document's own
+    ``fetched_from`` has no user info (a redirect may have taken it to another
+    origin): the credentials go to the API only when it is where the spec URL
+    points, and only when the base URL names no user of its own.
+    """
+    if not (isinstance(spec, str) and spec.lower().startswith(("http://", "https://"))):
+        return None
+    if "@" not in urlsplit(spec).netloc or "@" in urlsplit(base).netloc:
+        return None
+    if transport.origin_of(base) != transport.origin_of(spec):
+        return None
+    user, password = get_auth_from_url(spec)
+    if not (user or password):
+        return None
+    from .auth import Basic  # late: only clients whose spec URL holds a user pay for it
+    return Basic(user, password)
 
 
 def _load_for(spec: Any, url: str | None, kw: Mapping[str, Any]) -> Document:

@@ -73,28 +73,75 @@ def mount_adapters(session: requests.Session, retries: Any, pool_size: int = POO
     certificates, a custom pool, its own retries) is kept as it is. requests picks
     the longest matching prefix, so an adapter mounted for one origin (a WSGI app)
     still wins. Returns the adapters replaced, for the caller to close.
-    Raises ``InvalidValue`` for a bad ``retries``.
+
+    Raises ``InvalidValue`` for a bad ``retries``, and for a session whose restish
+    adapters (another Client's) retry by another policy: see :func:`_check_one_policy`.
     """
     max_retries = retry.policy(retries)
-    default = requests.adapters
+    _check_one_policy(session, max_retries)
     replaced = []
     for prefix in ("http://", "https://"):
         adapter = session.adapters.get(prefix)
-        # requests' Session() mounts HTTPAdapter() with no retries and the default pool;
-        # anything else was chosen by someone, and replacing it would undo that choice.
-        ours = getattr(adapter, "restish_mounted", False)
-        plain = (type(adapter) is default.HTTPAdapter and adapter.max_retries.total == 0
-                 and adapter._pool_connections == default.DEFAULT_POOLSIZE
-                 and adapter._pool_maxsize == default.DEFAULT_POOLSIZE
-                 and adapter._pool_block == default.DEFAULT_POOLBLOCK)
-        if adapter is not None and not (ours or plain):
+        if getattr(adapter, "restish_mounted", False):
+            if getattr(adapter, "restish_pool_size", 0) >= pool_size:
+                continue  # the same policy (checked above) and pool: another Client sharing the session
+        elif adapter is not None and not _plain(adapter):
             continue
-        mounted = default.HTTPAdapter(pool_connections=10, pool_maxsize=pool_size, max_retries=max_retries)
+        mounted = requests.adapters.HTTPAdapter(pool_connections=10, pool_maxsize=pool_size, max_retries=max_retries)
         mounted.restish_mounted = True  # type: ignore[attr-defined]  # replaceable by a later call
+        mounted.restish_retries, mounted.restish_pool_size = retries, pool_size  # type: ignore[attr-defined]
         session.mount(prefix, mounted)
         if adapter is not None:
             replaced.append(adapter)
     return replaced
+
+
+def mounted_retries(session: requests.Session) -> Any:
+    """The ``retries=`` of the restish adapters on ``session`` (None when it has none)."""
+    for prefix in ("http://", "https://"):
+        adapter = session.adapters.get(prefix)
+        if getattr(adapter, "restish_mounted", False):
+            return adapter.restish_retries
+    return None
+
+
+def _check_one_policy(session: requests.Session, max_retries: Any) -> None:
+    """Raise ``InvalidValue`` when the session's restish adapters retry by another policy.
+
+    A session has one adapter per prefix, and so one retry policy for every Client
+    sharing it. Replacing the adapters (as restish once did) silently changed the
+    first Client's ``retries=``; keeping them would silently ignore the second's;
+    adapters per origin would still leave two clients of one origin (and every
+    redirect off it) under one policy. Refusing the mismatch is the rule that never
+    surprises: the same ``retries=`` for every Client of a session, or one session each.
+    """
+    for prefix in ("http://", "https://"):
+        adapter = session.adapters.get(prefix)
+        if getattr(adapter, "restish_mounted", False) and not _same_policy(adapter.max_retries, max_retries):
+            raise InvalidValue(
+                f"Client(session=...): this session's adapters already retry as another Client's "
+                f"retries={adapter.restish_retries!r} asked, and a session holds one retry policy "
+                f"for all its clients: give every Client of this session the same retries=, or "
+                f"give this one a session of its own")
+
+
+def _same_policy(a: Any, b: Any) -> bool:
+    """Do two urllib3 Retry objects retry alike? (Retry has no __eq__; its settings are its attributes.)"""
+    return a is b or (type(a) is type(b) and vars(a) == vars(b))
+
+
+def _plain(adapter: Any) -> bool:
+    """Is ``adapter`` requests' own default: an HTTPAdapter with no retries and the default pool?
+
+    requests' Session() mounts that; anything else was chosen by someone, and
+    replacing it would undo that choice. Its pool settings are private
+    attributes: one missing in some requests release counts as not plain.
+    """
+    default = requests.adapters
+    return (type(adapter) is default.HTTPAdapter and adapter.max_retries.total == 0
+            and getattr(adapter, "_pool_connections", None) == default.DEFAULT_POOLSIZE
+            and getattr(adapter, "_pool_maxsize", None) == default.DEFAULT_POOLSIZE
+            and getattr(adapter, "_pool_block", None) == default.DEFAULT_POOLBLOCK)
 
 
 def origin(url: str) -> str:

@@ -10,7 +10,9 @@ back (status, headers, bytes), sends the headers with the first body bytes, and
 re-raises a late ``start_response(..., exc_info)``. A body the app encoded
 (``Content-Encoding: gzip``...) goes out as a ``urllib3.HTTPResponse``, as
 HTTPAdapter's does, so it is decoded the same way in-process and over a socket;
-any other body is ``response.raw`` itself, which costs far less per call.
+any other body is ``response.raw`` itself, which costs far less per call and
+offers what requests' users reach for on a urllib3 response (read, stream,
+headers, status, data, release_conn).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import io
 import re
 import sys
 from email.message import Message
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import requests
@@ -63,7 +65,7 @@ class WSGIAdapter(BaseAdapter):
                 exchange.close()
             raise _app_error(request, exc) from exc
         if not stream:
-            response.content  # read it now, as requests does; errors surface here
+            _read_content(response)  # read it now, as requests does; errors surface here
         return response
 
     def close(self) -> None:
@@ -81,7 +83,8 @@ class WSGIAdapter(BaseAdapter):
             exchange.close()  # a server sends no body here, whatever the app yields
         encoded = headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity")
         # urllib3 checks an encoded body's length itself (and would wrap an error of ours in its own).
-        body = _Body(exchange, request, 0 if bodiless else _content_length(exchange.headers), check=not encoded)
+        body = _Body(exchange, request, 0 if bodiless else _content_length(exchange.headers), check=not encoded,
+                     status=status, reason=reason)
         raw = _decoding(body, exchange, request, status, reason) if encoded else body
         response = requests.Response()
         response.status_code, response.reason, response.headers = status, reason, headers
@@ -92,6 +95,19 @@ class WSGIAdapter(BaseAdapter):
         response.connection = self  # type: ignore[assignment]  # auth handlers resend through it
         extract_cookies_to_jar(response.cookies, request, body)
         return response
+
+
+def _read_content(response: requests.Response) -> None:
+    """Read the whole body into ``response.content``, as requests' ``content`` property does.
+
+    A plain body is read in one call and stored where that property keeps it
+    (``_content``, set by requests itself the same way): this skips requests'
+    chunking generators, a good part of an in-process call's cost.
+    """
+    if isinstance(response.raw, _Body):
+        response._content, response._content_consumed = response.raw.read(), True  # type: ignore[attr-defined]
+    else:
+        response.content  # urllib3 decodes it
 
 
 def _decoding(body: _Body, exchange: _Exchange, request: requests.PreparedRequest,
@@ -281,27 +297,56 @@ class _Original:
 
 class _Body(io.RawIOBase):
     """The app's body as a readable stream, closed at its end: ``response.raw``, or what urllib3
-    decodes. No more than its Content-Length, like http.client; with ``check``, fewer is an error."""
+    decodes. No more than its Content-Length, like http.client; with ``check``, fewer is an error.
+
+    As ``response.raw`` it answers what code written for requests uses of a
+    ``urllib3.HTTPResponse``: ``read(amt, decode_content=)``, ``stream()``, ``headers``,
+    ``status``, ``reason``, ``data``, ``tell()``, ``release_conn()`` and ``closed``.
+    """
 
     def __init__(self, exchange: _Exchange, request: requests.PreparedRequest, length: int | None,
-                 check: bool = True) -> None:
+                 check: bool = True, status: int = 200, reason: str = "") -> None:
         self._exchange, self._request, self._check = exchange, request, check
+        self.status, self.reason = status, reason
         self._pending, self._offset, self._read = b"", 0, 0
         self._left = length  # bytes still due; None: as many as the app yields
         self._original_response = _original(exchange.headers)  # read by cookie extraction
+        self._data: bytes | None = None
+        self._failure: Exception | None = None  # raised by the next read, after the bytes before it
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1, decode_content: Any = None) -> bytes:
-        """Up to ``size`` bytes; b"" at the end. ``decode_content`` is accepted, as urllib3's
+        """``size`` bytes, fewer only at the body's end; with no size (None or < 0), the
+        rest of the body; b"" at the end. ``decode_content`` is accepted, as urllib3's
         read takes it (requests passes it), and means nothing: this body is not encoded.
 
         Raises TransportError when the app fails mid-body; with ``check``,
         ChunkedEncodingError (as requests does over a socket) when it ends short of
         its Content-Length.
         """
-        if self.closed:
+        if size is None or size < 0:
+            return b"".join(iter(self.read1, b""))
+        piece = self.read1(size)
+        if len(piece) == size or not piece:  # the usual case: one chunk holds it
+            return piece
+        pieces = [piece]  # the app's chunks are smaller than size: gather them, as a socket read does
+        size -= len(piece)
+        try:
+            while size and (piece := self.read1(size)):
+                pieces.append(piece)
+                size -= len(piece)
+        except Exception as exc:  # hand out the bytes that came, as a socket does; fail on the next read
+            self._failure = exc
+        return b"".join(pieces)
+
+    def read1(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes of no more than one app chunk; b"" at the end (see read)."""
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+        if self.closed or size == 0:
             return b""
         if self._offset == len(self._pending) or self._left == 0:
             self._pending, self._offset = self._next_chunk(), 0
@@ -318,6 +363,40 @@ class _Body(io.RawIOBase):
         # 10 KiB at a time is copied once, not 500 times.
         self._offset, self._read = end, self._read + end - start
         return self._pending[start:end]
+
+    def readinto(self, buffer: Any) -> int:
+        """io.BufferedReader's read: up to len(buffer) bytes of one app chunk; 0 at the end."""
+        data = self.read1(len(buffer))
+        memoryview(buffer).cast("B")[:len(data)] = data
+        return len(data)
+
+    def stream(self, amt: int | None = 2 ** 16, decode_content: Any = None) -> Iterator[bytes]:
+        """The body in pieces of ``amt`` bytes (the last may be shorter), as urllib3 yields
+        them; with ``amt=None``, as the app yields them. requests' iter_content uses it."""
+        read = self.read1 if amt is None else lambda: self.read(amt)
+        return iter(read, b"")
+
+    @property
+    def headers(self) -> HTTPHeaderDict:
+        """The app's headers, repeated ones kept, as urllib3's response has them."""
+        headers = HTTPHeaderDict()
+        for name, value in self._exchange.headers:
+            headers.add(name, value)
+        return headers
+
+    @property
+    def data(self) -> bytes:
+        """The rest of the body, read once and kept, as urllib3's ``data``."""
+        if self._data is None:
+            self._data = self.read()
+        return self._data
+
+    def tell(self) -> int:
+        """How many body bytes were read so far, as urllib3's ``tell()``."""
+        return self._read
+
+    def release_conn(self) -> None:
+        """Nothing to release: there is no connection. requests calls it on close()."""
 
     def _next_chunk(self) -> bytes:
         if self._left == 0:

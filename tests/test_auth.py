@@ -351,12 +351,38 @@ def test_basic_auth_outside_latin1_is_an_invalid_value(fault):
     assert echo["headers"]["Authorization"].startswith("Basic ")
 
 
-def test_a_bad_header_comes_to_light_when_a_login_installs_it(tokens):
+@pytest.mark.parametrize("auth", [None, Headers({"X-Tenant": "t1"}), MaxOAuth("bob", "old-token")])
+def test_a_user_name_no_header_can_carry_is_refused_before_the_password_is_sent(tokens, auth):
     tokens.users[" alice"] = PASSWORD  # MaxOAuth sends the user name in a header: no leading space there
-    api = client(tokens.url)
-    with pytest.raises(restish.InvalidValue, match="MaxOAuth auth: header 'X-Oauth-Username'") as info:
+    api = client(tokens.url, auth=auth)
+    refused = "^login at .*/token: MaxOAuth auth: header 'X-Oauth-Username'"
+    with pytest.raises(restish.InvalidValue, match=refused) as info:
         api.login(" alice", PASSWORD)
-    assert PASSWORD not in str(info.value) and api.auth is None and api._grant is None
+    assert PASSWORD not in str(info.value) and api.auth is auth and api._grant is None
+    assert tokens.hits("/token") == 0  # the password never left
+
+
+@pytest.mark.parametrize("make, kind, header", [
+    (lambda: MaxOAuth(None, TOKEN), "MaxOAuth", "X-Oauth-Username"),
+    (lambda: MaxOAuth("bob", None), "MaxOAuth", "X-Oauth-Token"),
+    (lambda: MaxOAuth("bob", TOKEN, scope=None), "MaxOAuth", "X-Oauth-Scope"),
+    (lambda: Headers({"X-Key": None}), "Headers", "X-Key"),
+    (lambda: Headers({"X-Key": 42}), "Headers", "X-Key"),
+    (lambda: Bearer(None), "Bearer", "Authorization"),
+    (lambda: Bearer(b"token"), "Bearer", "Authorization"),
+])
+def test_none_is_no_auth_header_value(make, kind, header):
+    """None removes a header in Client(headers=); in auth it is a missing credential, refused when built."""
+    with pytest.raises(restish.InvalidValue, match=rf"^{kind} auth: header {header!r}: .*must be a str") as info:
+        make()
+    assert TOKEN not in str(info.value)
+
+
+def test_setting_a_bearer_token_to_none_keeps_the_old_one():
+    auth = Bearer(TOKEN)
+    with pytest.raises(restish.InvalidValue, match="^Bearer auth: header 'Authorization'"):
+        auth.token = None
+    assert auth.token == TOKEN
 
 
 def test_a_subclass_of_restish_auth_is_checked_at_every_call(fault):

@@ -4,6 +4,7 @@ import warnings
 
 import pytest
 import requests
+import urllib3
 
 import restish
 
@@ -140,7 +141,7 @@ def test_prepare_closes_the_files_it_opened(api, tmp_path):
         assert prepared.headers["Content-Type"].startswith("multipart/form-data")
         del prepared
         gc.collect()
-    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], [str(w.message) for w in caught]
 
 
 # -- a session you bring behaves as in requests ---------------------------------------------
@@ -181,9 +182,46 @@ def test_requests_default_adapters_get_restishs_retries(fault):
     restish.Client(fault.url, resources=None, session=session, retries=4)
     mounted = session.get_adapter("http://x")
     assert mounted is not default and mounted.max_retries.total == 4
-    restish.Client(fault.url, resources=None, session=session, retries=2)  # restish's own: replaced
-    assert session.get_adapter("https://x").max_retries.total == 2
     assert restish.Client(fault.url, resources=None).session.get_adapter("http://x").max_retries.total == 3
+
+
+def test_clients_sharing_a_session_share_one_retry_policy(fault):
+    """A session has one adapter per prefix: a second Client asking for other retries is refused,
+    rather than silently changing the first one's (or having its own silently ignored)."""
+    session = requests.Session()
+    first = restish.Client(fault.url, resources=None, session=session, retries=0)
+    mounted = session.get_adapter("http://x")
+    with pytest.raises(restish.InvalidValue, match=r"^Client\(session=\.\.\.\): .*retries=0 .*same retries="):
+        restish.Client(fault.url, resources=None, session=session, retries=5)
+    assert session.get_adapter("http://x") is mounted and mounted.max_retries.total == 0
+    # The same policy: the adapters (and their pools) are shared as they are.
+    second = restish.Client(fault.url, resources=None, session=session, retries=0)
+    assert session.get_adapter("http://x") is mounted and second.json.get()["method"] == "GET"
+    policy = urllib3.Retry(2, backoff_factor=0.1)
+    other = requests.Session()
+    restish.Client(fault.url, resources=None, session=other, retries=policy)
+    restish.Client(fault.url, resources=None, session=other, retries=urllib3.Retry(2, backoff_factor=0.1))
+    with pytest.raises(restish.InvalidValue, match=r"retries=Retry\(total=2"):
+        restish.Client(fault.url, resources=None, session=other, retries=urllib3.Retry(2, backoff_factor=0.5))
+    assert first.json.get()["method"] == "GET"
+
+
+def test_the_adapters_a_client_replaces_are_closed(fault):
+    session = requests.Session()
+    default = session.get_adapter("http://x")
+    closed = []
+    default.close = lambda: closed.append(True)
+    restish.Client(fault.url, resources=None, session=session)
+    assert closed == [True]
+
+
+def test_a_grown_pool_is_not_shrunk_by_another_client(fault):
+    session = requests.Session()
+    api = restish.Client(fault.url, resources=None, session=session)
+    api.concurrently([api.json.get] * 12, workers=12)
+    grown = session.get_adapter("http://x")
+    restish.Client(fault.url, resources=None, session=session)
+    assert session.get_adapter("http://x") is grown and grown._pool_maxsize == 12
 
 
 def test_session_params_go_under_the_calls_query(fault):
@@ -249,3 +287,15 @@ def test_without_a_root_route_the_client_lists_no_verbs(fault):
     with pytest.raises(restish.MethodNotAllowed, match=r"^GET /: method not allowed"):
         api.get()
     assert fault.hits("/") == before
+
+
+@pytest.mark.parametrize("name", ["get", "post", "iterate", "prepare", "path", "route", "doc", "methods"])
+@pytest.mark.parametrize("root", [True, False])
+def test_an_rpc_name_may_not_hide_the_root_proxys_verbs_and_attributes(name, root):
+    """api.get() is GET / as every proxy's get() is its own path: an RPC may not take the name."""
+    resources = {"/things": {"methods": ["GET"], "names": {"get": name}}}
+    if root:
+        resources["/"] = {"methods": ["GET"]}
+    taken = rf"route /things: RPC name {name!r} is taken by the root proxy's api\.{name}"
+    with pytest.raises(restish.MapError, match=taken):
+        restish.Client("http://h", resources=resources)

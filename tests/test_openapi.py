@@ -288,6 +288,42 @@ def test_a_redirected_spec_fetch_drops_the_credentials(fault):
     assert "Authorization" not in sent and "X-Api-Key" not in sent
 
 
+def basic_guarded(environ, start_response):
+    """A spec with a relative server (/v1) and the API under it, both only for Basic u:pw."""
+    if environ.get("HTTP_AUTHORIZATION") != "Basic dTpwdw==":  # u:pw
+        start_response("401 Unauthorized", [("Content-Type", "application/json")])
+        return [b'{"error": "Unauthorized", "error_description": "who are you?"}']
+    start_response("200 OK", [("Content-Type", "application/json")])
+    if environ["PATH_INFO"] == "/spec.json":
+        return [json.dumps({"openapi": "3.0.0", "servers": [{"url": "/v1"}],
+                            "paths": {"/things": {"get": {"operationId": "things"}}}}).encode()]
+    return [json.dumps({"path": environ["PATH_INFO"]}).encode()]
+
+
+def test_user_info_in_the_spec_url_is_the_apis_basic_auth_on_its_origin(fault):
+    """As Client(url) with user:password@: the API on the spec's origin gets Basic auth."""
+    with WSGIServer(basic_guarded) as server:
+        spec = server.url.replace("http://", "http://u:pw@") + "/spec.json"
+        api = restish.Client.from_openapi(spec)
+        assert api.url == server.url + "/v1" and "pw" not in repr(api.auth)
+        assert api.things.get() == {"path": "/v1/things"}
+        # auth= given: it wins, as in Client(url); url= given: the API is elsewhere, no user info goes there.
+        with pytest.raises(restish.Unauthorized):
+            restish.Client.from_openapi(spec, auth=restish.auth.Bearer("other")).things.get()
+        elsewhere = restish.Client.from_openapi(spec, url=fault.url + "/json")
+        assert elsewhere.auth is None
+        assert "Authorization" not in elsewhere.things.get()["headers"]
+
+
+def test_user_info_in_the_spec_url_never_goes_to_another_origin(fault):
+    """A spec whose relative server resolves on another origin (after a redirect) gets no auth."""
+    spec = json.dumps({"openapi": "3.0.0", "servers": [{"url": "/json"}], "paths": {"/a": {"get": {}}}})
+    with WSGIServer(redirect_to(f"{fault.url}/status/200?body={quote(spec)}")) as server:
+        api = restish.Client.from_openapi(server.url.replace("http://", "http://u:pw@") + "/spec")
+    assert api.url == fault.url + "/json" and api.auth is None
+    assert "Authorization" not in api.a.get()["headers"]
+
+
 def redirect_to(url):
     def app(environ, start_response):
         start_response("302 Found", [("Location", url), ("Content-Length", "0")])
@@ -400,3 +436,14 @@ def test_cli_openapi_writes_resources_yaml(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "restish", "openapi", str(tmp_path / "nope.yaml")],
                          capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
     assert bad.returncode == 2 and "cannot read OpenAPI document" in bad.stderr
+
+
+def test_operation_ids_named_like_the_root_proxys_verbs_are_renamed():
+    doc = {"openapi": "3.0.0", "paths": {"/things": {"get": {"operationId": "get"}, "post": {"operationId": "iterate"}},
+                                         "/": {"get": {"operationId": "path"}}}}
+    translation = translate(load(doc))
+    assert translation.raw["/things"]["names"] == {"get": "get_get", "post": "iterate_post"}
+    assert translation.raw["/"]["names"] == {"get": "path_get"}
+    assert "operationId 'get' (GET /things) is named get_get" in translation.notes
+    api = restish.Client.from_openapi(doc, url="http://h")
+    assert api.get_get.route.template == "/things" and api.path == "/"

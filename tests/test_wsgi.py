@@ -9,6 +9,7 @@ import wsgiref.validate
 import zlib
 
 import pytest
+import requests
 import urllib3
 
 import restish
@@ -140,10 +141,12 @@ def pyramid_length_app():
 def test_pipe_upload_reaches_the_app_whole():
     payload = bytes(range(256)) * 100
     api = restish.Client("http://a.local", resources=None, app=wsgiref.validate.validator(length_app))
-    seen = api.upload.post(upload_file=("p.bin", pipe_holding(payload)))
+    with pipe_holding(payload) as pipe:  # the caller's file: restish leaves it open
+        seen = api.upload.post(upload_file=("p.bin", pipe))
     assert seen["chunked"] and seen["length"] > len(payload)
     pyramid = restish.Client("http://a.local", resources=None, app=pyramid_length_app())
-    assert pyramid.upload.post(upload_file=("p.bin", pipe_holding(payload)))["file"] == len(payload)
+    with pipe_holding(payload) as pipe:
+        assert pyramid.upload.post(upload_file=("p.bin", pipe))["file"] == len(payload)
 
 
 def test_empty_chunks_of_a_generator_body_are_not_its_end():
@@ -429,14 +432,15 @@ def test_short_body_for_its_content_length_is_a_transport_error(encoding):
 
 
 def test_raw_reads_in_pieces_cut_at_content_length():
-    """``response.raw`` of an unencoded body is read as the app yields it, never past its length."""
+    """``response.raw.read(n)`` of an unencoded body gives n bytes across the app's chunks,
+    as urllib3's does, never past its length; the app is closed once, at the end."""
     app = length_app_closing(10, b"0123456", b"789 and more the server never sends")
     closed = app.closed
     api = restish.Client("http://a.local", resources=None, app=app)
     response = api.session.get("http://a.local/x", stream=True)
     assert not isinstance(response.raw, urllib3.HTTPResponse)  # no decoder to pay for on every call
-    assert [response.raw.read(4) for _ in range(3)] == [b"0123", b"456", b"789"]
-    assert closed == [] and response.raw.read(4) == b"" and closed == [True]
+    assert [response.raw.read(4) for _ in range(2)] == [b"0123", b"4567"] and closed == []
+    assert response.raw.read(4) == b"89" and closed == [True] and response.raw.read(4) == b""
     assert b"".join(api.session.get("http://a.local/x", stream=True).iter_content(3)) == b"0123456789"
     assert api.session.get("http://a.local/x").content == b"0123456789" and closed == [True] * 3
 
@@ -453,3 +457,93 @@ def test_a_failing_close_is_a_transport_error():
     api = restish.Client("http://a.local", resources=None, app=app)
     with pytest.raises(restish.TransportError, match=r"^GET http://a\.local/x -> WSGI app raised RuntimeError: close"):
         api.x.get()
+
+
+def chunks_app_closing(chunks, headers=()):
+    """An app that yields ``chunks``; ``app.closed`` holds a True for each close() of its result."""
+    closed = []
+
+    class Body(list):
+        def close(self):
+            closed.append(True)
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/octet-stream"), *headers])
+        return Body(chunks)
+
+    app.closed = closed
+    return app
+
+
+def streamed(app):
+    return restish.Client("http://a.local", resources=None, app=app).session.get("http://a.local/x", stream=True)
+
+
+@pytest.mark.parametrize("size", [None, -1])
+def test_raw_read_with_no_size_reads_to_the_end(size):
+    app = chunks_app_closing([b"ab", b"cde", b"f"])
+    raw = streamed(app).raw
+    assert (raw.read() if size is None else raw.read(size)) == b"abcdef" and app.closed == [True]
+    assert raw.read() == b"" and raw.read(4) == b"" and app.closed == [True]
+
+
+def test_raw_read_n_gathers_the_apps_chunks():
+    app = chunks_app_closing([b"ab", b"cde", b"f"])
+    raw = streamed(app).raw
+    assert raw.read(4) == b"abcd" and raw.tell() == 4 and app.closed == []
+    assert raw.read(4) == b"ef" and app.closed == [True] and raw.closed
+
+
+@pytest.mark.parametrize("parts", [2, 5])
+def test_raw_read_of_a_gzip_body_in_several_chunks(parts):
+    """urllib3 reads an encoded body with one ``read()`` of ours: it must get every chunk."""
+    body = json.dumps({"items": list(range(500))}).encode()
+    packed = gzip.compress(body)
+    step = len(packed) // parts + 1
+    app = chunks_app_closing([packed[i:i + step] for i in range(0, len(packed), step)],
+                             [("Content-Encoding", "gzip")])
+    response = streamed(app)
+    assert response.raw.read(decode_content=True) == body and app.closed == [True]
+    app.closed.clear()
+    assert streamed(app).raw.read(100, decode_content=True) == body[:100]
+
+
+def test_raw_offers_what_users_of_a_urllib3_response_touch():
+    app = chunks_app_closing([b"ab", b"cde", b"f"], [("X-Twice", "1"), ("X-Twice", "2")])
+    response = streamed(app)
+    raw = response.raw
+    assert (raw.status, raw.reason) == (200, "OK")
+    assert raw.headers.getlist("X-Twice") == ["1", "2"] and raw.headers["content-type"] == "application/octet-stream"
+    assert raw.read(1, decode_content=False) == b"a" and not raw.closed
+    assert list(raw.stream(2)) == [b"bc", b"de", b"f"] and raw.closed and app.closed == [True]
+    raw.release_conn()
+    assert list(streamed(app).raw.stream(None)) == [b"ab", b"cde", b"f"]
+    assert streamed(app).raw.data == b"abcdef"
+    assert io.BufferedReader(streamed(app).raw, 4).read() == b"abcdef"
+
+
+def test_iter_content_streams_without_reading_ahead():
+    """Pieces of the asked size leave as soon as the app has yielded enough for them."""
+    produced = []
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        for n in range(4):
+            produced.append(n)
+            yield bytes([n]) * 3
+
+    pieces = streamed(app).iter_content(4)
+    assert next(pieces) == b"\x00\x00\x00\x01" and produced == [0, 1]
+    assert list(pieces) == [b"\x01\x01\x02\x02", b"\x02\x03\x03\x03"] and produced == [0, 1, 2, 3]
+
+
+def test_a_short_body_gives_its_bytes_before_the_error():
+    """As over a socket: the bytes that came are handed out, then the next read fails."""
+    app = length_app_closing(9, b"ab", b"cd")
+    raw = streamed(app).raw
+    assert raw.read(8) == b"abcd" and app.closed == [True]
+    with pytest.raises(requests.exceptions.ChunkedEncodingError, match=r"IncompleteRead\(4 bytes read, 5 more"):
+        raw.read(8)
+    api = restish.Client("http://a.local", resources=None, app=length_app_closing(9, b"ab", b"cd"))
+    with pytest.raises(restish.TransportError, match=r"download broken after 4 of 9 bytes"):
+        api.x.get(stream_to=io.BytesIO())
