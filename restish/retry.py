@@ -8,6 +8,8 @@ subclass keeps urllib3's rules about *what* is safe to retry:
   retried for every verb, POST and PATCH included: the server never saw it;
 - errors after the request may have reached the server (reset, read timeout),
   and the statuses 429, 502, 503 and 504, are retried for idempotent verbs only;
+- a body that cannot be rewound (an upload from a pipe, once some of it was
+  read) is never sent again: the answer or error of its one try surfaces;
 
 and bounds *how long* it goes on: each wait at most ``backoff_max`` seconds,
 and no retry starts once ``total_wait`` seconds of wall time (tries and waits
@@ -28,7 +30,7 @@ from urllib3.util.retry import Retry as Urllib3Retry
 from .errors import InvalidValue
 from .redact import redact_url
 
-__all__ = ["Retry", "IDEMPOTENT", "RETRY_STATUSES", "policy", "first_try"]
+__all__ = ["Retry", "IDEMPOTENT", "RETRY_STATUSES", "policy", "first_try", "body_rewindable"]
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -40,6 +42,9 @@ _log = logging.getLogger(__name__)
 # mark, ``total_wait`` would count from the end of the first try. urllib3 retries in
 # the calling thread, so a thread-local suffices. ``transport.send`` sets it before
 # sending and puts the previous value back after, so no later request sees a stale start.
+# ``first_try.body``: the body of the request being sent in this thread (None: none,
+# or outside a send), set the same way and for each redirect hop; only read when a try
+# failed, to tell whether the body can be sent again (see ``body_rewindable``).
 first_try = threading.local()
 
 
@@ -59,6 +64,11 @@ class Retry(Urllib3Retry):
       backoff applies.
     - Answers that are still 429/5xx after the last try are returned, so they
       surface as ``TooManyRequests`` / ``ServiceUnavailable`` with their body.
+    - A request whose body cannot be rewound (see :func:`body_rewindable`) is
+      not retried: a 429/5xx answer is returned as it is, and an error raised
+      as when out of tries, instead of urllib3 draining the answer and then
+      failing with ``UnrewindableBodyError``. (A plain urllib3 ``Retry`` given
+      as ``retries=`` knows nothing of this and keeps urllib3's behaviour.)
     """
 
     RETRY_AFTER_STATUS_CODES = frozenset({429, 503})
@@ -88,15 +98,31 @@ class Retry(Urllib3Retry):
         kwargs.setdefault("started", self.started)
         return super().new(**kwargs)
 
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        """Should this answer be retried? Never when the body cannot be sent again.
+
+        Saying no here (not in ``increment``) makes urllib3 return the answer
+        whatever ``raise_on_status`` says, so it surfaces with its body.
+        """
+        if not super().is_retry(method, status_code, has_retry_after):
+            return False
+        if body_rewindable(getattr(first_try, "body", None)):
+            return True
+        _log.debug("not retrying the %d answer to %s: its body cannot be rewound", status_code, method)
+        return False
+
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
                   error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> "Retry":
-        """The next state, or ``MaxRetryError`` when out of tries or out of time."""
+        """The next state, or ``MaxRetryError`` when out of tries or out of time,
+        or when the body cannot be sent again (urllib3 would fail rewinding it)."""
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         started = self.started if self.started is not None else _start_of_first_try()
         elapsed = time.monotonic() - started
         wait = retry.wait_before_next(response)
         stop = None
-        if wait is None:
+        if not body_rewindable(getattr(first_try, "body", None)):
+            stop = "the request body cannot be rewound to send it again"
+        elif wait is None:
             stop = (f"Retry-After {self.get_retry_after(response):g} s exceeds the cap of "
                     f"{self.backoff_max:g} s (backoff_max)")
         elif elapsed + wait > self.total_wait:
@@ -137,6 +163,23 @@ class Retry(Urllib3Retry):
             time.sleep(self.wait)
 
 
+def body_rewindable(body: Any) -> bool:
+    """Can ``body`` be sent again from its start?
+
+    True for no body and for bytes or str (sent again as they are), for a body
+    whose ``seekable()`` is true (an upload of files that can seek: urllib3
+    rewinds it), and for a stream nothing was read from yet (``tell()`` is 0:
+    a connection refused before the request left). False otherwise: an upload
+    from a pipe once sending began, an iterator.
+    """
+    if body is None or isinstance(body, (bytes, str)):
+        return True
+    try:
+        return bool(body.seekable()) or body.tell() == 0
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def _start_of_first_try() -> float:
     """When the first try began, if ``first_try`` holds it; else now (it just failed)."""
     started = getattr(first_try, "started", None)
@@ -147,7 +190,9 @@ def policy(retries: Any) -> Urllib3Retry:
     """The urllib3 ``Retry`` for ``Client(retries=...)``.
 
     An int n is restish's :class:`Retry` with n tries more (0: no retries); a
-    urllib3 ``Retry`` is used as given. Raises ``InvalidValue`` for anything else.
+    urllib3 ``Retry`` is used as given (a plain one, not restish's subclass, still
+    tries to retry an upload from a pipe, and that ends in a ``TransportError``
+    naming ``UnrewindableBodyError``). Raises ``InvalidValue`` for anything else.
     """
     if isinstance(retries, Urllib3Retry):
         return retries

@@ -164,23 +164,27 @@ def send(session: requests.Session, prepared: requests.PreparedRequest, settings
     """
     kwargs = dict(timeout=timeout, stream=stream, proxies=settings["proxies"],
                   verify=settings["verify"], cert=settings["cert"])
-    # The retry budget counts from the first try, not its failure (see retry.first_try).
-    # Set by hand, not with a context manager: this runs on every call. The previous
-    # start is put back, for a request sent while another is (an auth handler's).
+    # The retry budget counts from the first try, not its failure, and a body that
+    # cannot be rewound is never retried (see retry.first_try). Set by hand, not with
+    # a context manager: this runs on every call. The previous values are put back,
+    # for a request sent while another is (an auth handler's).
     first_try = retry.first_try
-    previous = getattr(first_try, "started", None)
+    previous_started, previous_body = getattr(first_try, "started", None), getattr(first_try, "body", None)
     first_try.started = time.monotonic()
+    first_try.body = prepared.body
     try:
         return _send_handling_redirects(session, prepared, kwargs)
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-        # requests lets a few urllib3 errors through (UnrewindableBodyError on a retry).
+        # requests lets a few urllib3 errors through (UnrewindableBodyError on a retry
+        # by a plain urllib3 Retry, which does not check the body first as restish's does).
         raise TransportError(prepared.method or "?", prepared.url or "?", describe(exc)) from exc
     except UnicodeEncodeError:
         # http.client encodes header values as Latin-1. from None: the error holds the value.
         raise InvalidValue(f"{prepared.method} {urlsplit(prepared.url or '').path or '/'}: "
                            f"{first_header_problem(prepared.headers) or 'a header value cannot be encoded'}") from None
     finally:
-        first_try.started = previous
+        first_try.started = previous_started
+        first_try.body = previous_body
 
 
 # -- redirects ----------------------------------------------------------------
@@ -209,6 +213,7 @@ def _send_handling_redirects(session: requests.Session, prepared: requests.Prepa
         if origin_of(following.url or "") != origin:
             drop_credentials(following, prepared, session)
         history.append(response)
+        retry.first_try.body = following.body  # this hop's (None after a 303), for its retries
         response = session.send(following, allow_redirects=False, **kwargs)
     response.history = history
     return response

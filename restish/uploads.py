@@ -12,8 +12,11 @@ rewinds every file to where it stood and restarts the encoder with the same
 boundary, so the bytes sent again are the same. When a file cannot seek (a
 pipe), its size is unknown: the body goes with ``Transfer-Encoding: chunked``
 and ``seek(0)`` after the first byte has been read raises
-``io.UnsupportedOperation``, which requests and urllib3 turn into their
-``UnrewindableBodyError``: such an upload is never sent twice.
+``io.UnsupportedOperation``: such an upload is never sent twice. restish's
+``Retry`` sees that before retrying (``retry.body_rewindable``: ``seekable()``
+is False and ``tell()`` is not 0) and does not retry, so a 503 surfaces as
+``ServiceUnavailable`` with its body; a 307/308 redirect, which would need the
+body again, fails with a TransportError naming requests' ``UnrewindableBodyError``.
 """
 from __future__ import annotations
 

@@ -398,3 +398,15 @@ def test_verbose_shows_every_redirect_hop_with_secrets_masked(fault):
     # The first URL holds the secret percent-encoded in to=; it is masked there too.
     first_line = err.split("\n", 1)[0]
     assert first_line.startswith("> GET ") and "%3D***" in first_line and SECRET not in err
+
+
+def test_a_503_to_an_upload_from_stdin_exits_1_with_the_servers_answer(fault):
+    """stdin is a pipe: the upload cannot be sent again, so the 503 is not retried, and it
+    surfaces as the server's answer (exit 1), not as a failure to rewind (exit 3)."""
+    k = uuid.uuid4().hex
+    done = restish("--url", fault.url, "--no-map", "PUT", f"flaky/{k}", "--file", "file=/dev/stdin",
+                   input=b"piped once")
+    err = done.stderr.decode()
+    assert done.returncode == 1, err
+    assert f"PUT {fault.url}/flaky/{k} -> 503" in err and "hit 1" in err and "Unrewindable" not in err
+    assert fault.hits(k) == 1

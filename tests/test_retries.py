@@ -1,6 +1,8 @@
 """Retries against the fault server: which verbs, which failures, how long."""
 import email.utils
+import io
 import logging
+import os
 import socket
 import threading
 import time
@@ -10,7 +12,8 @@ import pytest
 import urllib3
 
 import restish
-from restish.retry import Retry, first_try, policy
+from restish.retry import Retry, body_rewindable, first_try, policy
+from restish.uploads import MultipartBody, _FilePart
 
 ALL = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"]
 IDEMPOTENT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
@@ -240,3 +243,67 @@ def test_policy_helper():
     assert policy(0).total == 0 and isinstance(policy(0), Retry)
     given = urllib3.Retry(4)
     assert policy(given) is given
+
+
+# -- bodies that cannot be sent again --------------------------------------------
+
+def pipe_holding(data):
+    """The read end of a pipe holding ``data`` (write end closed): it cannot seek."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, data)
+    os.close(write_end)
+    return os.fdopen(read_end, "rb")
+
+
+def test_body_rewindable():
+    assert body_rewindable(None) and body_rewindable(b"x") and body_rewindable("x")
+    assert body_rewindable(io.BytesIO(b"abc"))
+    assert not body_rewindable(iter([b"a"]))  # an iterator: no way back
+    with pipe_holding(b"abc") as pipe:
+        part = _FilePart(pipe, "f")
+        body = MultipartBody([("file", ("f", part, None))], [part])
+        assert body_rewindable(body)  # nothing read yet: seek(0) is a no-op
+        body.read(10)
+        assert not body_rewindable(body)
+
+
+def test_a_pipe_upload_is_retried_while_nothing_of_it_was_sent():
+    """Refused first (nothing read from the pipe), accepted on the retry: sent once, whole."""
+    received = []
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+        def serve():
+            connection, _ = sock.accept()
+            with connection:
+                data = b""
+                while not data.endswith(b"0\r\n\r\n"):  # the end of a chunked body
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                received.append(data)
+                connection.sendall(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                                   b"Content-Length: 11\r\nConnection: close\r\n\r\n{\"ok\": 1}\r\n")
+
+        class ListenOnRetry(Retry):
+            def sleep(self, response=None):
+                sock.listen(1)
+                threading.Thread(target=serve, daemon=True).start()
+
+        sock.settimeout(5)
+        with pipe_holding(b"piped bytes") as pipe:
+            result = client(url, ListenOnRetry(3)).things.put(upload_file=pipe)
+    assert result == {"ok": 1}
+    assert len(received) == 1 and received[0].startswith(b"PUT /things ") and b"piped bytes" in received[0]
+
+
+def test_after_a_303_the_bodiless_hop_is_retried(fault):
+    """A POST from a pipe, 303 to a GET: the GET has no body, so its 503 is retried."""
+    k = key()
+    with pipe_holding(b"once") as pipe:
+        result = client(fault.url).redirect.post(qs={"status": 303, "to": f"/flaky/{k}?fail=1"}, upload_file=pipe)
+    assert result == {"hits": 2}
+    assert fault.hits(k) == 2
+    assert getattr(first_try, "body", None) is None  # nothing left behind for the next call

@@ -10,8 +10,10 @@ import json
 import os
 import re
 import tracemalloc
+import uuid
 
 import pytest
+import urllib3
 
 import restish
 from servers import CHUNK, pattern_bytes
@@ -305,16 +307,82 @@ def test_retry_after_a_reset_rewinds_a_seekable_upload(parts, tmp_path):
     assert answer["parts"]["file"]["sha256"] == hashlib.sha256(data).hexdigest()
 
 
-def test_retry_never_resends_a_pipe(parts):
+def filled_pipe(data=b"once only"):
+    """The read end of a pipe holding ``data``, its write end closed: a file that cannot seek."""
     read_end, write_end = os.pipe()
-    os.write(write_end, b"once only")
+    os.write(write_end, data)
     os.close(write_end)
+    return os.fdopen(read_end, "rb")
+
+
+class GeneratedFile(io.RawIOBase):
+    """A binary file fed by a generator: readable, not seekable, size unknown."""
+
+    def __init__(self, chunks):
+        self._chunks, self._left = iter(chunks), b""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while not self._left:
+            self._left = next(self._chunks, None)
+            if self._left is None:
+                self._left = b""
+                return 0
+        n = min(len(buffer), len(self._left))
+        buffer[:n], self._left = self._left[:n], self._left[n:]
+        return n
+
+
+# The 503 is not retried (the body cannot be sent again), and not lost either: it surfaces
+# with the server's answer, which shows that the whole body arrived, once. (This used to be
+# a TransportError naming UnrewindableBodyError: urllib3 drained the 503, then failed to rewind.)
+@pytest.mark.parametrize("make_file", [filled_pipe, lambda: GeneratedFile([b"once ", b"only"])],
+                         ids=["pipe", "generator"])
+def test_retry_never_resends_an_unseekable_upload_and_the_503_surfaces(parts, make_file, caplog):
+    key = f"retry-once-{uuid.uuid4().hex}"
     client = restish.Client(parts.url, resources=None, retries=2)
-    with os.fdopen(read_end, "rb") as pipe:
+    with make_file() as file, caplog.at_level("DEBUG", logger="restish.retry"):
+        with pytest.raises(restish.ServiceUnavailable) as caught:
+            client.parts[key].put(qs={"fail": 1}, upload_file=("once.bin", file))
+    assert parts.hits(f"/parts/{key}") == 1
+    answer = caught.value.response.json()
+    assert answer["hits"] == 1 and answer["chunked"] is True
+    assert answer["parts"]["file"]["sha256"] == hashlib.sha256(b"once only").hexdigest()
+    assert "UnrewindableBodyError" not in str(caught.value)
+    assert any("cannot be rewound" in r.getMessage() for r in caplog.records)
+
+
+def test_retry_never_resends_a_pipe_after_a_reset_mid_body(parts):
+    key = f"reset-pipe-{uuid.uuid4().hex}"
+    client = restish.Client(parts.url, resources=None, retries=2)
+    with filled_pipe(b"x" * 50_000) as pipe:  # fits in a pipe's buffer
         with pytest.raises(restish.TransportError) as caught:
-            client.parts["retry-pipe"].put(qs={"fail": 1}, upload_file=pipe)
-    assert parts.hits("/parts/retry-pipe") == 1  # the 503 was not retried with an empty body
-    assert re.match(r"PUT .*/parts/retry-pipe.* -> .*rewind", str(caught.value))
+            client.cut[key].put(qs={"fail": 1, "after": 1000}, upload_file=pipe)
+    assert parts.hits(f"/cut/{key}") == 1  # a retry would have found the server answering 200
+    message = str(caught.value)
+    assert re.match(rf"PUT .*/cut/{key}.* -> ", message)
+    assert "rewind" not in message.lower()
+
+
+def test_a_seekable_upload_is_still_rewound_and_retried_after_a_503(parts):
+    key = f"retry-seekable-{uuid.uuid4().hex}"
+    client = restish.Client(parts.url, resources=None, retries=2)
+    answer = client.parts[key].put(qs={"fail": 1}, upload_file=("again.bin", io.BytesIO(b"twice over")))
+    assert answer["hits"] == 2 and parts.hits(f"/parts/{key}") == 2
+    assert answer["parts"]["file"]["sha256"] == hashlib.sha256(b"twice over").hexdigest()
+
+
+def test_a_plain_urllib3_retry_still_fails_rewinding_a_pipe(parts):
+    """A urllib3 Retry given as retries= is used as given: it does not look at the body first."""
+    key = f"plain-retry-{uuid.uuid4().hex}"
+    client = restish.Client(parts.url, resources=None,
+                            retries=urllib3.Retry(2, status_forcelist=[503], backoff_factor=0, raise_on_status=False))
+    with filled_pipe() as pipe:
+        with pytest.raises(restish.TransportError, match=r"^PUT .* -> UnrewindableBodyError"):
+            client.parts[key].put(qs={"fail": 1}, upload_file=pipe)
+    assert parts.hits(f"/parts/{key}") == 1  # never sent twice, whatever the policy
 
 
 # --------------------------------------------------------------------------
