@@ -2,7 +2,6 @@
 import email.utils
 import io
 import logging
-import os
 import socket
 import threading
 import time
@@ -14,6 +13,7 @@ import urllib3
 import restish
 from restish.retry import Retry, body_rewindable, first_try, policy
 from restish.uploads import MultipartBody, _FilePart
+from wsgi_apps import pipe_holding
 
 ALL = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"]
 IDEMPOTENT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
@@ -204,39 +204,54 @@ def test_refused_connection_is_retried_even_for_post(caplog):
     assert [r.getMessage()[:13] for r in caplog.records if r.name == "restish.retry"] == ["retrying POST"] * 2
 
 
-def test_post_lands_exactly_once_when_the_server_starts_listening_late():
-    """Refused first, accepted on the retry: the POST reaches the server once."""
-    received = []
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+class LateServer:
+    """A socket bound on 127.0.0.1 that refuses connections until a retry's ``sleep``
+    makes it listen; it then accepts one request, keeps it, and answers 201."""
 
-        def serve():
-            connection, _ = sock.accept()
-            with connection:
-                data = b""
-                while b'"n": 1}' not in data:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                received.append(data)
-                connection.sendall(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
-                                   b"Content-Length: 11\r\nConnection: close\r\n\r\n{\"ok\": 1}\r\n")
+    def __init__(self, sock, request_ends):
+        self.sock, self.request_ends, self.received, self.listening = sock, request_ends, [], False
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        sock.settimeout(5)
 
-        listening = threading.Event()
+    def retry(self, total):
+        """restish's Retry whose first wait starts the listening."""
+        late = self
 
         class ListenOnRetry(Retry):
             def sleep(self, response=None):
-                if not listening.is_set():
-                    listening.set()
-                    sock.listen(1)
-                    threading.Thread(target=serve, daemon=True).start()
+                late.start()
 
-        sock.settimeout(5)
-        result = client(url, ListenOnRetry(3)).things.post(n=1)
+        return ListenOnRetry(total)
+
+    def start(self):
+        if self.listening:
+            return
+        self.listening = True
+        self.sock.listen(1)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        connection, _ = self.sock.accept()
+        with connection:
+            data = b""
+            while not self.request_ends(data):
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            self.received.append(data)
+            connection.sendall(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: 11\r\nConnection: close\r\n\r\n{\"ok\": 1}\r\n")
+
+
+def test_post_lands_exactly_once_when_the_server_starts_listening_late():
+    """Refused first, accepted on the retry: the POST reaches the server once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        late = LateServer(sock, lambda data: b'"n": 1}' in data)
+        result = client(late.url, late.retry(3)).things.post(n=1)
     assert result == {"ok": 1}
-    assert len(received) == 1 and received[0].startswith(b"POST /things ")
+    assert len(late.received) == 1 and late.received[0].startswith(b"POST /things ")
 
 
 def test_policy_helper():
@@ -246,14 +261,6 @@ def test_policy_helper():
 
 
 # -- bodies that cannot be sent again --------------------------------------------
-
-def pipe_holding(data):
-    """The read end of a pipe holding ``data`` (write end closed): it cannot seek."""
-    read_end, write_end = os.pipe()
-    os.write(write_end, data)
-    os.close(write_end)
-    return os.fdopen(read_end, "rb")
-
 
 def test_body_rewindable():
     assert body_rewindable(None) and body_rewindable(b"x") and body_rewindable("x")
@@ -269,33 +276,13 @@ def test_body_rewindable():
 
 def test_a_pipe_upload_is_retried_while_nothing_of_it_was_sent():
     """Refused first (nothing read from the pipe), accepted on the retry: sent once, whole."""
-    received = []
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-        def serve():
-            connection, _ = sock.accept()
-            with connection:
-                data = b""
-                while not data.endswith(b"0\r\n\r\n"):  # the end of a chunked body
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                received.append(data)
-                connection.sendall(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
-                                   b"Content-Length: 11\r\nConnection: close\r\n\r\n{\"ok\": 1}\r\n")
-
-        class ListenOnRetry(Retry):
-            def sleep(self, response=None):
-                sock.listen(1)
-                threading.Thread(target=serve, daemon=True).start()
-
-        sock.settimeout(5)
+        late = LateServer(sock, lambda data: data.endswith(b"0\r\n\r\n"))  # a chunked body's end
         with pipe_holding(b"piped bytes") as pipe:
-            result = client(url, ListenOnRetry(3)).things.put(upload_file=pipe)
+            result = client(late.url, late.retry(3)).things.put(upload_file=pipe)
     assert result == {"ok": 1}
+    received = late.received
     assert len(received) == 1 and received[0].startswith(b"PUT /things ") and b"piped bytes" in received[0]
 
 
