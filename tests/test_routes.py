@@ -90,15 +90,21 @@ BAD_MAPS = [
 ]
 
 
-@pytest.mark.parametrize("text, line, reason", BAD_MAPS)
-def test_bad_map_names_file_line_and_reason(tmp_path, text, line, reason):
-    path = tmp_path / "resources.yaml"
+def assert_map_error(path, text, line, reason, **client_kw):
+    """Writing ``text`` to ``path`` and building a client from it is a MapError naming
+    the file, ``line`` and ``reason``."""
     path.write_text(text)
     with pytest.raises(restish.MapError) as info:
-        restish.Client("http://h", resources=str(path))
+        restish.Client("http://h", **client_kw)
     assert reason in str(info.value)
     assert str(path) in str(info.value)
     assert info.value.line == line
+
+
+@pytest.mark.parametrize("text, line, reason", BAD_MAPS)
+def test_bad_map_names_file_line_and_reason(tmp_path, text, line, reason):
+    path = tmp_path / "resources.yaml"
+    assert_map_error(path, text, line, reason, resources=str(path))
 
 
 BAD_DEFAULTS = [
@@ -113,12 +119,8 @@ BAD_DEFAULTS = [
 @pytest.mark.parametrize("text, line, reason", BAD_DEFAULTS)
 def test_bad_defaults(tmp_path, text, line, reason):
     path = tmp_path / "defaults.yaml"
-    path.write_text(text)
     resources = {"/people/{u}/subscriptions": {"methods": ["POST"]}}
-    with pytest.raises(restish.MapError) as info:
-        restish.Client("http://h", resources=resources, defaults=str(path))
-    assert reason in str(info.value) and str(path) in str(info.value)
-    assert info.value.line == line
+    assert_map_error(path, text, line, reason, resources=resources, defaults=str(path))
 
 
 def test_missing_map_file_is_a_map_error(tmp_path):
