@@ -141,7 +141,10 @@ def test_prepare_closes_the_files_it_opened(api, tmp_path):
         assert prepared.headers["Content-Type"].startswith("multipart/form-data")
         del prepared
         gc.collect()
-    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], [str(w.message) for w in caught]
+    # Only this file's warning counts: gc.collect() also finds what earlier tests in
+    # this worker left unclosed, which made this test fail now and then.
+    ours = [w for w in caught if issubclass(w.category, ResourceWarning) and str(path) in str(w.message)]
+    assert not ours, [str(w.message) for w in ours]
 
 
 # -- a session you bring behaves as in requests ---------------------------------------------
