@@ -4,6 +4,8 @@ import pytest
 from servers import FaultServer, RecordingProxy, WSGIServer, httpbin_server
 from token_server import TokenApp
 
+pytest_plugins = ["realservers.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def httpbin():
