@@ -19,7 +19,7 @@ _EXPORTS = {
     "from_settings": "settings",
     **{name: "errors" for name in (
         "RestishError", "MapError", "UnknownResource", "MethodNotAllowed", "InvalidValue",
-        "DecodeError", "LoginError", "TransportError", "RequestError", "ClientError",
+        "DecodeError", "LoginError", "TransportError", "RedirectError", "RequestError", "ClientError",
         "ServerError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict",
         "PreconditionFailed", "TooManyRequests", "InternalServerError", "BadGateway",
         "ServiceUnavailable", "GatewayTimeout",
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .errors import (BadGateway, BadRequest, ClientError, Conflict, DecodeError, Forbidden,
                          GatewayTimeout, InternalServerError, InvalidValue, LoginError, MapError,
                          MethodNotAllowed, NotFound, PreconditionFailed, RequestError,
-                         RestishError, ServerError, ServiceUnavailable, TooManyRequests,
+                         RedirectError, RestishError, ServerError, ServiceUnavailable, TooManyRequests,
                          TransportError, Unauthorized, UnknownResource)
     from .resources import ResourceCollection, ResourceItem
 

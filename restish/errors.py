@@ -9,7 +9,9 @@
     ├── InvalidValue             a value restish cannot send (also ValueError)
     ├── DecodeError              a body that does not match its Content-Type (also ValueError)
     ├── LoginError               login failed (never carries the password)
-    ├── TransportError           no HTTP response: ConnectionError, Timeout
+    ├── TransportError           no usable HTTP response
+    │   └── RedirectError        too many redirects, a bad Location, a body verb
+    │                            redirected where its body cannot follow
     └── RequestError             the server answered 4xx/5xx
         ├── ClientError          4xx: BadRequest, Unauthorized, Forbidden, NotFound,
         │                        Conflict, PreconditionFailed, TooManyRequests
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RestishError", "MapError", "UnknownResource", "UnknownAttribute", "UnknownItem",
-    "MethodNotAllowed", "InvalidValue", "DecodeError", "LoginError", "TransportError",
+    "MethodNotAllowed", "InvalidValue", "DecodeError", "LoginError", "TransportError", "RedirectError",
     "RequestError", "ClientError", "ServerError", "BadRequest", "Unauthorized",
     "Forbidden", "NotFound", "Conflict", "PreconditionFailed", "TooManyRequests",
     "InternalServerError", "BadGateway", "ServiceUnavailable", "GatewayTimeout",
@@ -107,6 +109,15 @@ class TransportError(RestishError):
     def __init__(self, method: str, url: str, cause: str):
         self.method, self.url = method, redact_url(url)
         super().__init__(f"{method} {self.url} -> {cause}")
+
+
+class RedirectError(TransportError):
+    """A redirect restish does not follow: too many, a ``Location`` that does not parse,
+    or a POST, PUT, PATCH or DELETE sent away from its origin or unable to send its body again.
+
+    Following would change the call silently (its verb, its body, where it goes);
+    the message names the ``Location``.
+    """
 
 
 class RequestError(RestishError):

@@ -5,12 +5,16 @@ The document becomes a plain resources dict (the resources.yaml format) that
 the same rules as a hand-written one. What routes cannot express is adapted
 and said so in :attr:`Translation.notes`:
 
-- a trailing slash is dropped (``/pets/`` is sent as ``/pets``);
-- templates that differ only by variable names or a trailing slash are merged
-  into the first one seen;
-- templates with a segment mixing text and a variable (``/files/{name}.json``),
-  an empty segment or a repeated variable are skipped, as are TRACE operations
-  and path items without operations;
+- templates are kept exactly, trailing slash included (``/pets/`` is sent as
+  ``/pets/``), and so are segments with several variables or text around one
+  (``/compare/{base}...{head}``): an RPC name fills each variable;
+- templates naming one path (other variable names, a trailing slash more or
+  less) are merged into the first one seen, and each operation keeps its own
+  template (the map's ``templates:``): its RPC name fills the variables it
+  names, its verb keeps its trailing slash, and a second operation of one verb
+  is reached by its RPC name;
+- templates with an empty segment, a stray brace or a repeated variable are
+  skipped, as are TRACE operations and path items without operations;
 - ``operationId``s become identifiers (``delete_user-data`` ->
   ``delete_user_data``, ``__heartbeat__`` -> ``heartbeat``); one already taken,
   by an earlier operation, a ``Client`` attribute or a top-level path segment,
@@ -51,7 +55,7 @@ from requests.utils import get_auth_from_url, requote_uri
 from . import transport
 from .errors import InvalidValue, MapError, error_for_response
 from .redact import redact_url
-from .routes import VERBS, _read_text, compile_map, dump_map, read_yaml
+from .routes import VERBS, _read_text, compile_map, dump_map, parse_segment, read_yaml
 
 __all__ = ["Document", "Translation", "load", "translate", "client_from_openapi", "spec_to_yaml"]
 
@@ -61,7 +65,6 @@ FETCH_TIMEOUT = (5, 30)
 ACCEPT = "application/json, application/yaml;q=0.9, text/yaml;q=0.9, */*;q=0.1"
 PATH_ITEM_KEYS = frozenset({"$ref", "summary", "description", "servers", "parameters"})
 _SUPPORTED_OPENAPI = re.compile(r"^3\.[012](\.\d+)?$")
-_VARIABLE = re.compile(r"^\{([^{}/]+)\}$")
 _NOT_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]+")
 # Keys whose values OpenAPI defines as strings and restish reads: YAML 1.1
 # must not turn ``operationId: on`` into True or ``summary: 404`` into 404.
@@ -321,15 +324,20 @@ def translate(document: Document) -> Translation:
 @dataclass
 class _Route:
     template: str
-    operations: list      # [(VERB, operation dict)], document order
+    operations: list      # [(VERB, operation dict, its own template)], document order
     docs: dict            # VERB -> its summary/description, else its path item's
     query: dict           # VERB -> [query parameter names]
 
 
 def _collect(paths: Mapping, refs: Refs, notes: list) -> dict[str, _Route]:
-    """Routes by normalized template; merged, skipped and adapted templates noted."""
+    """Routes by template; merged and skipped templates noted.
+
+    Templates naming one path (other variable names, a trailing slash more or
+    less) become one route, the first one seen; each operation keeps its own
+    template for its verb and RPC name (the map's ``templates:``).
+    """
     routes: dict[str, _Route] = {}
-    shapes: dict[str, str] = {}   # template with variables blanked -> template kept
+    shapes: dict[str, str] = {}   # template with variables blanked, no trailing slash -> template kept
     for template, item in paths.items():
         where = f"paths {template}"
         item = refs.resolve(item, where)
@@ -343,42 +351,49 @@ def _collect(paths: Mapping, refs: Refs, notes: list) -> dict[str, _Route]:
         if not operations:
             notes.append(f"skipped {template}: no operation restish can send")
             continue
-        shape = re.sub(r"\{[^/]*\}", "{}", normalized)
+        shape = "/".join("{}" if "{" in part else part for part in normalized.rstrip("/").split("/"))
         kept = shapes.setdefault(shape, normalized)
         if kept != normalized:
-            notes.append(f"merged {template} into {kept} (same path, other variable names)")
-        elif template not in ("/", "/" + template.strip("/")):
-            notes.append(f"{template} is sent as {kept}")
+            notes.append(f"merged {template} into {kept} (the same path spelt another way); "
+                         f"its operations keep their own template")
         _note_servers(template, item, operations, notes)
         route = routes.setdefault(kept, _Route(kept, [], {}, {}))
-        _add(route, template, item, operations, refs, notes)
+        _add(route, normalized, item, operations, refs, notes)
     return routes
 
 
 def _normalize(template: str) -> tuple[str, str | None]:
-    """``(template without trailing slash, None)``, or ``(template, why it cannot be a route)``."""
+    """``(template as restish keeps it, None)``, or ``(template, why it cannot be a route)``.
+
+    Kept exactly, trailing slash included; only percent-encoded fixed text is decoded.
+    """
     if not template.startswith("/") or "?" in template or "#" in template:
         return template, "a path template must start with '/' and hold no query or fragment"
-    segments = template.strip("/").split("/") if template != "/" else []
+    body = template[1:-1] if template.endswith("/") else template[1:]
+    segments = body.split("/") if body else []
     names: list[str] = []
     for index, segment in enumerate(segments):
-        match = _VARIABLE.match(segment)
+        pieces = parse_segment(segment) if segment else None
         if not segment:
             return template, "empty path segment"
-        if "{" in segment or "}" in segment:
-            if not match:
-                return template, f"segment {segment!r} mixes text and a variable, which restish routes cannot express"
-            if match.group(1) in names:
-                return template, f"variable {{{match.group(1)}}} appears twice"
-            names.append(match.group(1))
-            continue
-        # The document's path is URL text; a restish route holds segments as text
-        # and encodes them when it sends, so '%20' must not become '%2520'.
-        decoded = unquote(segment)
-        if any(c in decoded for c in "/{}"):
-            return template, f"segment {segment!r} decodes to {decoded!r}, which restish routes cannot express"
-        segments[index] = decoded
-    return "/" + "/".join(segments), None
+        if pieces is None:
+            return template, f"segment {segment!r} is not text and {{variables}}, which restish routes cannot express"
+        text = []
+        for is_var, piece in pieces:
+            if is_var:
+                if piece in names:
+                    return template, f"variable {{{piece}}} appears twice"
+                names.append(piece)
+                text.append(f"{{{piece}}}")
+                continue
+            # The document's path is URL text; a restish route holds segments as text
+            # and encodes them when it sends, so '%20' must not become '%2520'.
+            decoded = unquote(piece)
+            if any(c in decoded for c in "/{}"):
+                return template, f"segment {segment!r} decodes to {decoded!r}, which restish routes cannot express"
+            text.append(decoded)
+        segments[index] = "".join(text)
+    return "/" + "/".join(segments) + ("/" if body and template.endswith("/") else ""), None
 
 
 def _note_servers(template: str, item: Mapping, operations: list, notes: list) -> None:
@@ -405,10 +420,15 @@ def _add(route: _Route, template: str, item: Mapping, operations: list, refs: Re
     shared = _parameters(item.get("parameters"), refs, f"paths {template}")
     item_doc = _doc_of(item)  # a path item's summary applies to its operations without their own
     for verb, operation in operations:
-        if any(verb == known for known, _ in route.operations):
-            notes.append(f"skipped {verb} {template}: {verb} {route.template} is already mapped")
+        if any(verb == known for known, _, _ in route.operations):
+            if operation.get("operationId") is None:
+                notes.append(f"skipped {verb} {template}: {verb} {route.template} is already mapped")
+                continue
+            notes.append(f"{verb} {template} is reached by its RPC name; "
+                         f"{verb} on the proxy goes to {route.template}")
+            route.operations.append((verb, operation, template))
             continue
-        route.operations.append((verb, operation))
+        route.operations.append((verb, operation, template))
         doc = _doc_of(operation) or item_doc
         if doc:
             route.docs[verb] = doc
@@ -455,17 +475,26 @@ def _build_map(routes: dict[str, _Route], notes: list) -> dict:
     taken = client_names | segments.keys()
     raw: dict = {}
     for template, route in routes.items():
-        spec: dict = {"methods": [verb for verb, _ in route.operations]}
-        doc = _route_doc(route)
+        verbs = list(dict.fromkeys(verb for verb, _, _ in route.operations))
+        spec: dict = {"methods": verbs}
+        doc = _route_doc(route, verbs)
         if doc:
             spec["doc"] = doc
-        names = {}
-        for verb, operation in route.operations:
-            name = _rpc_name(operation.get("operationId"), verb, taken, notes, template)
+        names: dict = {}
+        templates: dict = {}
+        for verb, operation, own in route.operations:
+            name = _rpc_name(operation.get("operationId"), verb, taken, notes, own)
+            primary = own == next(t for v, _, t in route.operations if v == verb)
+            if primary and own != template:
+                templates[verb.lower()] = own  # the verb's own URL, trailing slash and all
             if name:
-                names[verb.lower()] = name
+                names.setdefault(verb.lower(), []).append(name)
+                if not primary:
+                    templates[name] = own
         if names:
-            spec["names"] = names
+            spec["names"] = {verb: given[0] if len(given) == 1 else given for verb, given in names.items()}
+        if templates:
+            spec["templates"] = templates
         raw[template] = spec
     return raw
 
@@ -478,13 +507,12 @@ def _client_names() -> set[str]:
     return {name for name in (*dir(Client), *settings, *_ROOT_ATTRIBUTES) if not name.startswith("_")}
 
 
-def _route_doc(route: _Route) -> str | dict | None:
+def _route_doc(route: _Route, verbs: list) -> str | dict | None:
     """One text when the operations agree (or there is one), else ``{verb: its own text}``.
 
     Each text is the summary then the query parameters, so ``help()`` on an RPC
     method describes that operation, not the first one of its path.
     """
-    verbs = [verb for verb, _ in route.operations]
     texts = {route.docs.get(verb) for verb in verbs}
     if len(texts) <= 1:
         query = "\n".join(f"{verb} query: {', '.join(names)}" for verb, names in route.query.items())

@@ -21,7 +21,7 @@ import yaml
 from .errors import MapError
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-ROUTE_KEYS = frozenset({"methods", "doc", "names", "paginate", "params", "items"})
+ROUTE_KEYS = frozenset({"methods", "doc", "names", "paginate", "params", "items", "templates"})
 # Style -> (its keys with defaults); ``style`` itself is always allowed.
 STYLE_KEYS: Mapping[str, Mapping[str, Any]] = {
     "link": {},
@@ -36,6 +36,7 @@ _NAMED = {"param": "query parameter", "size": "query parameter", "limit": "query
 _shown = reprlib.Repr()
 _shown.maxstring = _shown.maxother = 60
 _VARIABLE = re.compile(r"^\{([^{}/]+)\}$")
+_PIECES = re.compile(r"(\{[^{}/]*\})")  # splits a segment into text and {variable} pieces
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -111,6 +112,10 @@ class Route:
     items: str | None = None
     defaults: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)       # VERB -> default payload (never mutated)
     docs: Mapping[str, str] = field(default_factory=lambda: _EMPTY)           # VERB -> doc, when doc: maps verbs
+    # VERB or RPC name -> the template it was documented under, where that is another
+    # spelling of this path (other variable names, a trailing slash): see template_for.
+    templates: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    aliases: Mapping[str, str] = field(default_factory=lambda: _EMPTY)        # more RPC names -> VERB
 
     def __post_init__(self) -> None:
         # Every Route is checked once, when it is built (the map compiler checks first,
@@ -123,7 +128,54 @@ class Route:
     @property
     def trailing_slash(self) -> bool:
         """True when the template ends with '/' (``/people/``): its URLs do too."""
-        return self.template != "/" and self.template.endswith("/")
+        return _slashed(self.template)
+
+    def template_for(self, verb: str, name: str | None = None) -> str:
+        """The template of ``verb`` (or of the RPC ``name``, if it has its own) as documented.
+
+        Differs from :attr:`template` only for templates merged into this route
+        (an OpenAPI document spelling one path two ways): an RPC name fills the
+        variables its own template names, and a verb keeps its own trailing slash.
+        """
+        templates = self.templates
+        return templates.get(name or "") or templates.get(verb) or self.template
+
+    def slash_for(self, verb: str) -> bool:
+        """Does ``verb``'s URL end with '/'? As its own template says (see template_for)."""
+        return _slashed(self.templates.get(verb) or self.template)
+
+
+def _slashed(template: str) -> bool:
+    return template != "/" and template.endswith("/")
+
+
+def parse_segment(segment: str) -> tuple[tuple[bool, str], ...] | None:
+    """A template segment as ``((is_variable, text or name), ...)``; None if it is malformed.
+
+    ``{base}...{head}`` -> ``((True, 'base'), (False, '...'), (True, 'head'))``.
+    Malformed: an empty ``{}``, a stray brace, two variables with nothing between.
+    """
+    pieces = []
+    for index, piece in enumerate(_PIECES.split(segment)):
+        if index % 2:
+            if piece == "{}" or (pieces and pieces[-1][0]):
+                return None
+            pieces.append((True, piece[1:-1]))
+        elif piece:
+            if "{" in piece or "}" in piece:
+                return None
+            pieces.append((False, piece))
+    return tuple(pieces)
+
+
+def fill_segment(pieces: tuple, encode: Callable[[str, str], str], values: Callable[[str], Any]) -> str:
+    """One segment of ``parse_segment`` pieces, each variable's value encoded on its own.
+
+    ``encode(text, name)`` percent-encodes a value; fixed text is encoded as a
+    fixed segment is. ``values(name)`` gives a variable's value.
+    """
+    return "".join(encode(str(values(text)), text) if is_var else quote(text, safe=FIXED_SAFE)
+                   for is_var, text in pieces)
 
 
 @dataclass(frozen=True, eq=False)
@@ -332,40 +384,55 @@ class _Compiler:
             key = sorted(map(str, unknown))[0]
             raise self.fail(f"route {template}: unknown key {key!r} (known: {', '.join(sorted(ROUTE_KEYS))})", template, key)
         segments = self.segments(template)
-        variables = tuple(name for is_var, name in segments if is_var)
+        variables = _variables(template)
         methods = self.methods(template, spec.get("methods"))
         doc, docs = self.doc(template, spec.get("doc"), methods)
+        names, aliases = self.names(template, spec)
         route = Route(
             template=template,
             methods=methods,
             variables=variables,
             doc=doc,
-            names=self.names(template, spec),
+            names=names,
+            aliases=aliases,
+            templates=self.templates(template, spec.get("templates"), methods, names, aliases),
             paginate=self.paginate(template, spec.get("paginate")),
             items=self.items(template, spec.get("items")),
             defaults=MappingProxyType(dict(defaults)),
             docs=docs,
         )
-        self.place(route, segments, self.params(template, spec.get("params"), variables))
+        lone = tuple(name for is_var, name in segments if is_var and name in variables)
+        self.place(route, segments, self.params(template, spec.get("params"), lone))
         self.routes[template] = route
-        for verb, name in route.names.items():
+        for name, verb in {**{n: v for v, n in names.items()}, **aliases}.items():
             self.rpc[name] = (route, verb)
 
     def segments(self, template: str) -> list[tuple[bool, str]]:
-        """``[(is_variable, name), ...]``; one trailing slash is allowed (Route.trailing_slash)."""
+        """``[(is_variable, name), ...]``; one trailing slash is allowed (Route.trailing_slash).
+
+        A segment holding several variables or text around one (``{base}...{head}``,
+        ``{name}.json``) is one variable level, named by its whole text: navigation
+        takes the whole segment as one item value, an RPC name fills each variable.
+        """
         out: list[tuple[bool, str]] = []
+        seen: set[str] = set()
         if "//" in template:
             raise self.fail(f"route {template}: empty path segment", template)
         body = template[1:-1] if template.endswith("/") else template[1:]
         for segment in body.split("/") if body else []:
-            match = _VARIABLE.match(segment)
             if not segment:
                 raise self.fail(f"route {template}: empty path segment", template)
-            if "{" in segment and not match:
-                raise self.fail(f"route {template}: segment {segment!r} mixes text and a variable", template)
-            if match and any(match.group(1) == name for is_var, name in out if is_var):
-                raise self.fail(f"route {template}: variable {{{match.group(1)}}} appears twice", template)
-            out.append((bool(match), match.group(1) if match else segment))
+            pieces = parse_segment(segment)
+            if pieces is None:
+                raise self.fail(f"route {template}: segment {segment!r} is not text and {{variables}} "
+                                f"(an empty or stray brace, or two variables with no text between)", template)
+            names = [text for is_var, text in pieces if is_var]
+            for name in names:
+                if name in seen:
+                    raise self.fail(f"route {template}: variable {{{name}}} appears twice", template)
+                seen.add(name)
+            lone = len(pieces) == 1 and pieces[0][0]
+            out.append((bool(names), pieces[0][1] if lone or not names else segment))
         return out
 
     def methods(self, template: str, methods: Any) -> frozenset:
@@ -402,23 +469,65 @@ class _Compiler:
         combined = "\n".join(f"{verb}: {docs[verb]}" for verb in VERBS if verb in docs)
         return combined or None, MappingProxyType(docs)
 
-    def names(self, template: str, spec: Mapping) -> Mapping[str, str]:
+    def names(self, template: str, spec: Mapping) -> tuple[Mapping[str, str], Mapping[str, str]]:
+        """``({VERB: name}, {more name: VERB})``: a verb's value is a name or a list of names.
+
+        More names for one verb are operations documented under other spellings
+        of the path (see :meth:`templates`); the first is the verb's own.
+        """
         names = spec.get("names") or {}
         if not isinstance(names, Mapping):
             raise self.fail(f"route {template}: 'names' must map verbs to names", template, "names")
-        out = {}
-        for verb, name in names.items():
+        out: dict[str, str] = {}
+        more: dict[str, str] = {}
+        for verb, given in names.items():
             verb = str(verb).upper()
             if verb not in self.methods(template, spec.get("methods")):
-                raise self.fail(f"route {template}: name {name!r} is for {verb}, which the route does not allow", template, "names")
-            if not isinstance(name, str) or not _IDENTIFIER.match(name):
-                raise self.fail(f"route {template}: RPC name {name!r} is not a Python identifier", template, "names")
-            if name in self.rpc:
-                raise self.fail(f"route {template}: RPC name {name!r} is already used by {self.rpc[name][0].template}", template, "names")
-            if name in out.values() or verb in out:
-                raise self.fail(f"route {template}: RPC name {name!r} or verb {verb} is named twice; "
-                                f"each verb gets its own name", template, "names")
-            out[verb] = name
+                raise self.fail(f"route {template}: name {given!r} is for {verb}, which the route does not allow", template, "names")
+            if verb in out:
+                raise self.fail(f"route {template}: verb {verb} is named twice; give its names as one list",
+                                template, "names")
+            for index, name in enumerate(given if isinstance(given, list) and given else [given]):
+                if not isinstance(name, str) or not _IDENTIFIER.match(name):
+                    raise self.fail(f"route {template}: RPC name {name!r} is not a Python identifier", template, "names")
+                if name in self.rpc:
+                    raise self.fail(f"route {template}: RPC name {name!r} is already used by {self.rpc[name][0].template}", template, "names")
+                if name in out.values() or name in more:
+                    raise self.fail(f"route {template}: RPC name {name!r} is named twice; "
+                                    f"each verb gets its own name", template, "names")
+                if index:
+                    more[name] = verb
+                else:
+                    out[verb] = name
+        return MappingProxyType(out), MappingProxyType(more)
+
+    def templates(self, template: str, templates: Any, methods: frozenset, names: Mapping,
+                  aliases: Mapping) -> Mapping[str, str]:
+        """``templates:``: a verb or an RPC name -> the spelling of this path it was documented
+        under, when that is not the route's key (OpenAPI paths merged into one route).
+
+        Each must be the same path: the same fixed segments, a variable level where
+        the route has one; variable names and a trailing slash may differ.
+        """
+        if templates is None:
+            return _EMPTY
+        if not isinstance(templates, Mapping):
+            raise self.fail(f"route {template}: 'templates' must map verbs or RPC names to templates",
+                            template, "templates")
+        out = {}
+        for key, own in templates.items():
+            verb = str(key).upper()
+            if not (verb in methods or key in names.values() or key in aliases):
+                raise self.fail(f"route {template}: 'templates' names {key!r}, which is neither a verb "
+                                f"nor an RPC name of the route", template, "templates", key)
+            if not isinstance(own, str) or not own.startswith("/"):
+                raise self.fail(f"route {template}: template of {key!r} must be a string starting with '/'",
+                                template, "templates", key)
+            self.segments(own)  # its own variables must be well formed too
+            if _shape(own) != _shape(template):
+                raise self.fail(f"route {template}: template {own} of {key!r} is not the same path",
+                                template, "templates", key)
+            out[verb if verb in methods else key] = own
         return MappingProxyType(out)
 
     def paginate(self, template: str, paginate: Any) -> Mapping[str, Any] | None:
@@ -434,12 +543,15 @@ class _Compiler:
         return items
 
     def params(self, template: str, params: Any, variables: tuple) -> dict[str, str]:
+        """``params:`` checked; ``variables`` are those alone in their segment (the ones transformed)."""
         params = params or {}
         if not isinstance(params, Mapping):
             raise self.fail(f"route {template}: 'params' must map variables to transforms", template, "params")
         for var, transform in params.items():
             if var not in variables:
-                raise self.fail(f"route {template}: 'params' names {{{var}}}, which the route lacks", template, "params")
+                lacks = ("shares its segment with other text, so its value cannot be told apart"
+                         if var in _variables(template) else "the route lacks")
+                raise self.fail(f"route {template}: 'params' names {{{var}}}, which {lacks}", template, "params")
             if transform not in TRANSFORMS:
                 raise self.fail(f"route {template}: unknown transform {transform!r} (known: {', '.join(TRANSFORMS)})", template, "params")
         return dict(params)
@@ -466,6 +578,16 @@ class _Compiler:
         if node.transform not in (None, transform):
             raise self.fail(f"route {template}: transform {transform!r} conflicts with {node.transform!r} from {node.transform_owner}", template, "params")
         node.transform, node.transform_owner = transform, template
+
+
+def _variables(template: str) -> tuple[str, ...]:
+    """Every variable name of a template, in order (``{base}...{head}`` gives two)."""
+    return tuple(piece[1:-1] for piece in _PIECES.findall(template) if len(piece) > 2)
+
+
+def _shape(template: str) -> str:
+    """The path a template names whatever its variable names and trailing slash."""
+    return "/".join("{}" if "{" in segment else segment for segment in template.rstrip("/").split("/"))
 
 
 def compile_map(raw: Any, raw_defaults: Any = None, source: str = "<map>",

@@ -9,21 +9,22 @@ takes effect on the next call.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
 import time
 from typing import Any, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
-from requests.utils import get_netrc_auth
+from requests.utils import get_netrc_auth, requote_uri, rewind_body
 
 from . import retry
-from .errors import InvalidValue, TransportError
+from .errors import InvalidValue, RedirectError, TransportError
 from .headers import first_header_problem
-from .redact import is_secret_name, redact_text
+from .redact import is_secret_name, redact_text, redact_url
 
 _ENV_NAMES = tuple(
     name for base in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
@@ -192,31 +193,101 @@ def send(session: requests.Session, prepared: requests.PreparedRequest, settings
 # requests strips only ``Authorization`` on a redirect to another host, and
 # keeps it from http to https. restish sends each hop itself with
 # ``allow_redirects=False`` and takes the next request requests builds
-# (``response.next``: method, body, cookies, proxies and netrc handled as
-# usual); when that request leaves the original scheme, host and port, every
-# credential is taken off it first. Doing it in the send chain, not in a
-# global patch or a hook, protects a user's own ``session=`` the same way.
+# (``response.next``: cookies, proxies and netrc handled as usual); when that
+# request leaves the original scheme, host and port, every credential is taken
+# off it first. Doing it in the send chain, not in a global patch or a hook,
+# protects a user's own ``session=`` the same way.
+#
+# requests also turns a POST answered 301 or 302 into a GET and drops the
+# body of every verb on them (browsers' habit): Django's slash redirect would
+# make a write a read that "succeeds". restish keeps the verb and the body on
+# the original origin, and refuses (RedirectError) where they cannot follow.
+# The verdict is given by a response hook, before requests builds the next
+# request: a Location requests could not parse, or a body it could not rewind,
+# would otherwise escape from ``session.send`` as a raw ValueError or without
+# the Location.
+
+BODY_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_KEEPS_VERB = frozenset({301, 302, 307, 308})  # 303 alone means "now GET it", as RFC 9110 says
 
 
 def _send_handling_redirects(session: requests.Session, prepared: requests.PreparedRequest,
                              kwargs: dict) -> requests.Response:
-    response = session.send(prepared, allow_redirects=False, **kwargs)
+    home = origin_of(prepared.url or "")
+    response = _send_judged(session, prepared, kwargs, home)
     if response.next is None:  # not a redirect: the usual case costs nothing more
         return response
-    origin = origin_of(prepared.url or "")
     history: list[requests.Response] = []
+    sent = prepared
     while response.next is not None:
         if len(history) >= session.max_redirects:
-            raise requests.TooManyRedirects(f"exceeded {session.max_redirects} redirects", response=response)
+            raise RedirectError(prepared.method or "?", prepared.url or "?",
+                                f"too many redirects: more than {session.max_redirects}, the last to "
+                                f"{redact_url(response.next.url or '?')}")
         following = response.next
+        if response.status_code in _KEEPS_VERB and sent.method in BODY_VERBS:
+            _keep_verb_and_body(following, sent)
         note_auth_headers(following, auth_headers(prepared))
-        if origin_of(following.url or "") != origin:
+        if origin_of(following.url or "") != home:
             drop_credentials(following, prepared, session)
         history.append(response)
         retry.first_try.body = following.body  # this hop's (None after a 303), for its retries
-        response = session.send(following, allow_redirects=False, **kwargs)
+        sent, response = following, _send_judged(session, following, kwargs, home)
     response.history = history
     return response
+
+
+def _send_judged(session: requests.Session, prepared: requests.PreparedRequest, kwargs: dict,
+                 home: tuple) -> requests.Response:
+    """``session.send`` of one hop, its redirect judged by :func:`_judge` before requests follows it."""
+    judge = functools.partial(_judge, prepared, home)
+    hooks = prepared.hooks.setdefault("response", [])
+    hooks.append(judge)  # last: the user's hooks see the answer first, as without restish
+    try:
+        return session.send(prepared, allow_redirects=False, **kwargs)
+    finally:
+        hooks.remove(judge)  # the hooks are shared with the hop's copies
+
+
+def _judge(prepared: requests.PreparedRequest, home: tuple, response: requests.Response,
+           **_kw: Any) -> None:
+    """Raise RedirectError for a redirect restish must not follow (see the comment above)."""
+    if not response.is_redirect:
+        return
+    method, status = prepared.method or "?", response.status_code
+    location = response.headers["Location"]
+    try:
+        target = urljoin(response.url, requote_uri(location))
+        elsewhere = origin_of(target) != home  # reads the port: a bad one raises ValueError
+    except ValueError:  # requests' InvalidURL is one too
+        response.close()
+        raise RedirectError(method, prepared.url or "?",
+                            f"{status} redirect to a Location that cannot be parsed: "
+                            f"{redact_text(location)[:200]!r}") from None
+    if method not in BODY_VERBS or status not in _KEEPS_VERB:
+        return
+    why = None
+    if elsewhere:
+        why = (f"restish does not send a {method} to another origin than its own; "
+               f"call that URL yourself if you trust it")
+    elif not retry.body_rewindable(prepared.body):
+        why = f"the {method} body was read from a stream that cannot be rewound to send it again"
+    if why:
+        response.close()
+        raise RedirectError(method, prepared.url or "?", f"{status} redirect to {redact_url(target)}: {why}")
+
+
+def _keep_verb_and_body(following: requests.PreparedRequest, sent: requests.PreparedRequest) -> None:
+    """Undo requests' browser habit on a 301/302: ``following`` keeps ``sent``'s verb and body."""
+    following.method = sent.method
+    if following.body is sent.body:  # 307, 308: requests kept and rewound it
+        return
+    following.body = sent.body
+    for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+        if name in sent.headers:
+            following.headers[name] = sent.headers[name]
+    if sent.body is not None and not isinstance(sent.body, (bytes, str)):
+        rewind_body(following)  # _judge checked that it can
 
 
 def drop_credentials(request: requests.PreparedRequest, original: requests.PreparedRequest,

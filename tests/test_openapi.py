@@ -50,9 +50,11 @@ def test_every_path_and_verb_is_mapped(petstore):
         "/pets/{petId}": ["GET", "PUT"],                # a $ref'd path item
         "/pets/{id}/toys": ["GET"],                     # shares the {petId} node
         "/owners/{ownerId}/pets": ["GET"],              # path-level $ref'd parameter
+        "/photos/{name}.json": ["GET"],                 # text around a variable
         "/health": ["GET"],                             # TRACE left out
     }
     assert petstore.pets["rex"].toys.route == "/pets/{id}/toys"
+    assert dict(petstore.routes.routes["/pets"].templates) == {"DELETE": "/pets/", "listPetsAgain": "/pets/"}
 
 
 def test_operation_ids_become_rpc_names(petstore):
@@ -156,11 +158,12 @@ def test_yaml_says_what_was_adapted_or_skipped():
     text = spec_to_yaml(PETSTORE)
     comments = [line for line in text.splitlines() if line.startswith("#")]
     assert "# API: Pet store" in comments
-    assert "# /pets/ is sent as /pets" in comments
-    assert any("skipped /photos/{name}.json: segment '{name}.json' mixes text and a variable" in c for c in comments)
+    assert ("# merged /pets/ into /pets (the same path spelt another way); "
+            "its operations keep their own template") in comments
+    assert "# GET /pets/ is reached by its RPC name; GET on the proxy goes to /pets" in comments
     assert "# skipped TRACE /health: restish does not send TRACE" in comments
     assert "# operationId 'close' (GET /pets/{id}/toys) is named close_get" in comments
-    assert "/photos" not in yaml.safe_load(text)
+    assert yaml.safe_load(text)["/pets"]["templates"] == {"delete": "/pets/", "listPetsAgain": "/pets/"}
 
 
 def test_variable_names_differing_merge_into_the_first():

@@ -102,3 +102,80 @@ def test_a_401_after_leaving_the_origin_does_not_renew(httpbin, httpbin2):
     api._grant = object()  # would blow up if renewal were tried
     with pytest.raises(restish.Unauthorized):
         via_redirect(api, f"{httpbin2}/basic-auth/u/p")
+
+
+# -- a redirect never changes a verb or drops a body silently (fault server: any verb) ----------
+
+BODY_VERBS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def elsewhere(fault, path):
+    """The fault server under another origin (host localhost, not 127.0.0.1): requests sent
+    there are counted, but for restish it is somewhere else."""
+    return fault.url.replace("127.0.0.1", "localhost") + path
+
+
+@pytest.mark.parametrize("code", [301, 302, 307, 308])
+@pytest.mark.parametrize("method", BODY_VERBS)
+def test_a_same_origin_redirect_keeps_the_verb_and_the_body(fault, method, code):
+    target = f"/json/kept-{method}-{code}"   # Django's slash redirect, say
+    echo = getattr(client(fault.url).redirect, method.lower())(data={"n": 1}, qs={"to": target, "status": code})
+    assert (echo["method"], echo["path"], echo["json"]) == (method, target, {"n": 1})
+    assert echo["headers"]["Content-Type"] == "application/json"
+    assert fault.hits(target) == 1
+
+
+def test_a_redirected_upload_is_sent_again_whole(fault, tmp_path):
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"x" * 50_000)
+    api = client(fault.url)
+    direct = api.upload.post(upload_file=str(path))
+    moved = api.redirect.post(upload_file=str(path), qs={"to": "/upload/moved", "status": 302})
+    assert moved["bytes"] == direct["bytes"] > 50_000 and fault.hits("/upload/moved") == 1
+
+
+@pytest.mark.parametrize("code", [301, 302, 307, 308])
+@pytest.mark.parametrize("method", BODY_VERBS)
+def test_a_body_verb_redirected_to_another_origin_raises(fault, method, code):
+    target = elsewhere(fault, f"/json/away-{method}-{code}")
+    with pytest.raises(restish.RedirectError) as info:
+        getattr(client(fault.url).redirect, method.lower())(data={"n": 1}, qs={"to": target, "status": code})
+    assert isinstance(info.value, restish.TransportError)
+    assert str(info.value).startswith(f"{method} {fault.url}/redirect?")
+    assert f"{code} redirect to {target}: restish does not send a {method} to another origin" in str(info.value)
+    assert fault.hits(f"/json/away-{method}-{code}") == 0
+    # A 303 asks for a GET of another resource: that one goes anywhere.
+    echo = getattr(client(fault.url).redirect, method.lower())(data={"n": 1}, qs={"to": target, "status": 303})
+    assert (echo["method"], echo["json"]) == ("GET", None) and fault.hits(f"/json/away-{method}-{code}") == 1
+
+
+def test_a_body_that_cannot_be_rewound_is_not_followed(fault):
+    from wsgi_apps import pipe_holding
+    with pytest.raises(restish.RedirectError, match="cannot be rewound to send it again"):
+        client(fault.url).redirect.put(upload_file=("a.txt", pipe_holding(b"data")),
+                                       qs={"to": "/upload/piped", "status": 307})
+    assert fault.hits("/upload/piped") == 0
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("location", ["http://[::1", "http://127.0.0.1:99999/x", "http://[zz]/"])
+def test_a_location_that_cannot_be_parsed_is_a_redirect_error(fault, method, location):
+    with pytest.raises(restish.RedirectError, match="redirect to a Location that cannot be parsed"):
+        client(fault.url).redirect.get(qs={"to": location}) if method == "GET" else \
+            client(fault.url).redirect.post(data={}, qs={"to": location})
+
+
+def test_too_many_redirects_is_a_redirect_error(httpbin):
+    api = client(httpbin)
+    api.session.max_redirects = 2
+    with pytest.raises(restish.RedirectError, match=r"too many redirects: more than 2, the last to http"):
+        api.redirect["4"].get()
+
+
+def test_the_password_post_is_not_redirected_off_its_origin(fault):
+    api = restish.Client(fault.url, resources=None, retries=0)
+    away = elsewhere(fault, "/json/token-away")
+    with pytest.raises(restish.LoginError) as info:
+        api.login("ann", "pw-never-away", token_url=f"{fault.url}/redirect?status=307&to={away}")
+    assert "redirect to" in str(info.value) and "pw-never-away" not in str(info.value)
+    assert fault.hits("/json/token-away") == 0

@@ -13,6 +13,7 @@ import socket
 import struct
 import threading
 from typing import Any, Dict
+from urllib.parse import unquote
 
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
@@ -33,6 +34,9 @@ class _PartsHandler(_Handler):
         failing = hit <= int(args.get("fail", 0))
         if segments[0] == "cut" and failing:
             self.cut(int(args.get("after", 0)))
+        elif segments[0] == "redirect":  # /redirect?status=C&to=PATH: C (307) after draining the body
+            self.read_body()
+            self.answer(int(args.get("status", 307)), b"", headers=[("Location", unquote(args.get("to", "/")))])
         elif segments[0] in ("parts", "cut"):
             report = self.parse()
             report["hits"] = hit
