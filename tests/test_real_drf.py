@@ -52,8 +52,6 @@ def test_create_through_drfs_schema_stores_the_thing(drf, schema_api):
                                            "nick_name": "Ace", "size": 0}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: from_openapi drops the trailing slash; "
-                                       "the PATCH loses its body on Django's 301")
 def test_patch_through_drfs_schema_updates_the_thing(drf, schema_api):
     thing = _new_thing(drf, size=1)
     schema_api.partialUpdateThing(id=thing, size=7)
