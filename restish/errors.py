@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .redact import redact_url
+from .redact import redact_url, scrub, secret_values, spelled
 
 if TYPE_CHECKING:
     import requests
@@ -198,11 +198,9 @@ def _error_fields(response: "requests.Response", secrets: frozenset[str]) -> tup
 def _request_secrets(response: "requests.Response", more: Iterable[str | None]) -> frozenset[str]:
     """Every spelling of the secrets the request carried (auth headers, secret fields) and of ``more``.
 
-    Those found in the request have a length floor (:func:`restish.curl.secret_values`);
+    Those found in the request have a length floor (:func:`restish.redact.secret_values`);
     ``more`` are secrets the caller named, masked whatever their length.
     """
-    # Late: curl imports transport, which imports this module. Only errors pay for it.
-    from .curl import secret_values, spelled
     found = set(filter(None, more))
     request = getattr(response, "request", None)
     if request is not None and hasattr(request, "headers"):
@@ -214,7 +212,6 @@ def _scrubbed(text: str, secrets: frozenset[str]) -> str:
     """``text`` with ``secrets`` (spellings already) masked."""
     if not secrets:
         return text
-    from .curl import scrub
     return scrub(text, secrets)
 
 

@@ -20,9 +20,9 @@ import time
 
 import requests
 
-from .curl import scrub, secret_values, shown_body, spelled, to_curl
+from .curl import shown_body, to_curl
 from .errors import TransportError
-from .redact import redact_headers, redact_url
+from .redact import redact_headers, redact_url, scrub, secret_values, spelled
 
 __all__ = ["log", "bodies", "answered", "failed"]
 

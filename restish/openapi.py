@@ -45,17 +45,19 @@ import keyword
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
 import yaml
 from requests.utils import get_auth_from_url, requote_uri
 
-from . import transport
+from . import build, transport
 from .errors import InvalidValue, MapError, error_for_response
 from .redact import redact_url
+from .resources import CLIENT_ATTRIBUTES, ROOT_ATTRIBUTES
 from .routes import VERBS, _read_text, compile_map, dump_map, parse_segment, read_yaml
+from .sending import Sender
 
 __all__ = ["Document", "Translation", "load", "translate", "client_from_openapi", "spec_to_yaml"]
 
@@ -136,7 +138,7 @@ def _fetch(url: str, settings: dict) -> Document:
 
 
 def _get_document(url: str, settings: dict) -> requests.Response:
-    """GET ``url`` through a permissive Client on its origin: the one send chain of every call.
+    """GET ``url`` through a Sender on its origin: the one send chain of every call.
 
     ``settings`` are the Client keywords (verify, app, auth, headers, session,
     retries), so the fetch has what a call has: the header check (InvalidValue,
@@ -145,7 +147,6 @@ def _get_document(url: str, settings: dict) -> requests.Response:
     found: the adapters this client mounts on it (restish's, a WSGI app's) are
     taken off again, so only the Client being built mounts for good.
     """
-    from .client import Client  # late: the client module imports this one lazily too
     parts = urlsplit(url)
     session = settings["session"]
     adapters = dict(session.adapters) if session is not None else None
@@ -155,10 +156,10 @@ def _get_document(url: str, settings: dict) -> requests.Response:
     fetcher = None
     try:
         # user:password in the URL is Basic auth unless auth= is given, as for any Client.
-        fetcher = Client(f"{parts.scheme}://{parts.netloc}", resources=None, defaults=None,
-                         timeout=FETCH_TIMEOUT, **settings)
+        fetcher = Sender(f"{parts.scheme}://{parts.netloc}", timeout=FETCH_TIMEOUT, **settings)
         target = requote_uri(fetcher.url + urlunsplit(("", "", parts.path or "/", parts.query, "")))
-        call = fetcher._prepare_call(fetcher._root, "GET", {"headers": {"Accept": ACCEPT}}, target)
+        call = build.prepare(fetcher, build.Exact(target, parts.path or "/"), "GET",
+                             {"headers": {"Accept": ACCEPT}})
         try:
             return fetcher._send_handling_auth(call)
         finally:
@@ -304,8 +305,12 @@ def _escape(key: Any) -> str:
 # ---------------------------------------------------------------- translating
 
 
-def translate(document: Document) -> Translation:
-    """The resources map, base URL and notes for a loaded document. Raises MapError."""
+def translate(document: Document, reserved: Iterable[str] = CLIENT_ATTRIBUTES) -> Translation:
+    """The resources map, base URL and notes for a loaded document. Raises MapError.
+
+    ``reserved``: names the client answers itself (:func:`client_names` of a Client subclass), which
+    no RPC name may take and which a top-level segment is noted to be shadowed by.
+    """
     kind = check_version(document)
     refs = Refs(document)
     refs.check_all()
@@ -314,7 +319,7 @@ def translate(document: Document) -> Translation:
         raise MapError("the document has no 'paths' mapping: nothing to call", document.source)
     notes: list[str] = []
     operations = _collect(paths, refs, notes)
-    raw = _build_map(operations, notes)
+    raw = _build_map(operations, notes, frozenset(reserved))
     info = document.data.get("info")
     title = " ".join(str(info.get("title", "")).split()) if isinstance(info, Mapping) else ""
     base = _swagger_base(document) if kind == "swagger" else _server_base(document)
@@ -464,9 +469,8 @@ def _doc_of(node: Mapping) -> str | None:
     return None
 
 
-def _build_map(routes: dict[str, _Route], notes: list) -> dict:
+def _build_map(routes: dict[str, _Route], notes: list, client_names: frozenset) -> dict:
     """The resources dict: methods, doc (see :func:`_route_doc`), names."""
-    client_names = _client_names()
     segments = {t.strip("/").split("/")[0]: t for t in reversed(routes) if not t.startswith("/{")}
     segments.pop("", None)
     for segment in sorted(client_names & segments.keys()):
@@ -499,12 +503,12 @@ def _build_map(routes: dict[str, _Route], notes: list) -> dict:
     return raw
 
 
-def _client_names() -> set[str]:
-    """Names a Client answers itself (class attributes, settings, the root proxy's verbs and
-    attributes: api.get, api.path...), so no RPC name may take them."""
-    from .client import Client, _ROOT_ATTRIBUTES  # late: client.py imports this module lazily too
-    settings = inspect.signature(Client.__init__).parameters
-    return {name for name in (*dir(Client), *settings, *_ROOT_ATTRIBUTES) if not name.startswith("_")}
+def client_names(client_class: type) -> frozenset[str]:
+    """Names a client of ``client_class`` answers itself (class attributes, settings, the root
+    proxy's verbs and attributes: api.get, api.path...), so no RPC name may take them."""
+    settings = inspect.signature(client_class.__init__).parameters  # type: ignore[misc]
+    names = (*dir(client_class), *settings, *ROOT_ATTRIBUTES)
+    return frozenset(name for name in names if not name.startswith("_"))
 
 
 def _route_doc(route: _Route, verbs: list) -> str | dict | None:
@@ -610,7 +614,7 @@ def client_from_openapi(cls: type, spec: Any, url: str | None = None, **kw: Any)
     if "resources" in kw:
         raise InvalidValue("from_openapi builds the map from the document; resources= cannot be given "
                            "(use Client(url, resources=...) for a map of your own)")
-    translation = translate(_load_for(spec, url, kw))
+    translation = translate(_load_for(spec, url, kw), client_names(cls))
     for note in translation.notes:
         log.info("%s: %s", translation.source, note)
     base = url or translation.base_url
@@ -658,13 +662,13 @@ def _load_for(spec: Any, url: str | None, kw: Mapping[str, Any]) -> Document:
                 retries=kw.get("retries", 3), **credentials)
 
 
-def spec_to_yaml(spec: Any) -> str:
+def spec_to_yaml(spec: Any, reserved: Iterable[str] = CLIENT_ATTRIBUTES) -> str:
     """resources.yaml text for an OpenAPI document, its notes as leading comments.
 
-    Raises MapError for a bad document (and TransportError / RequestError when
-    fetching a URL fails).
+    ``reserved`` as for :func:`translate`. Raises MapError for a bad document
+    (and TransportError / RequestError when fetching a URL fails).
     """
-    translation = translate(load(spec))
+    translation = translate(load(spec), reserved)
     header = [f"resources.yaml built by restish from {translation.source}"]
     if translation.title:
         header.append(f"API: {translation.title}")

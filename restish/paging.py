@@ -32,11 +32,12 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Protocol
 from urllib.parse import urljoin
 
 from requests.utils import parse_header_links
 
+from .call import RESERVED
 from .errors import DecodeError, InvalidValue
 from .redact import redact_url
 from .routes import STYLE_KEYS
@@ -45,10 +46,17 @@ from .transport import origin_of
 if TYPE_CHECKING:
     import requests
 
-    from .client import Client
-    from .resources import Resource
+    from .sending import Sender
 
 __all__ = ["iterate", "concurrently", "Style"]
+
+
+class Resource(Protocol):
+    """What paging needs of a proxy: its path, its route, and its client's send chain."""
+
+    path: str
+    _route: Any
+    _client: Any
 
 ITEM_KEYS = ("items", "data", "results")  # where a list sits in a body, when not declared
 COUNTED = frozenset({"page", "offset", "cursor"})  # styles that build the next query themselves
@@ -240,7 +248,6 @@ class _Seen:
 
 def _split(kwargs: dict, resource: "Resource") -> tuple[dict, dict]:
     """``(options, first page's query)``: the query as ``.get()`` builds it, ``qs=`` last."""
-    from .client import RESERVED  # not at the top: the client module imports this one
     options = {k: v for k, v in kwargs.items() if k in RESERVED and k != "qs"}
     query = {k: v for k, v in kwargs.items() if k not in RESERVED}
     qs = kwargs.get("qs") or {}
@@ -318,7 +325,7 @@ def _items(body: Any, declared: str | None, response: "requests.Response") -> li
     return found
 
 
-def concurrently(client: "Client", calls: Iterable[Callable[[], Any]], workers: int = 8) -> list:
+def concurrently(client: "Sender", calls: Iterable[Callable[[], Any]], workers: int = 8) -> list:
     """Run zero-argument callables on ``workers`` threads; their results, in order.
 
     A call that raised gives its exception object in its place. The client's

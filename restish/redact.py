@@ -1,8 +1,13 @@
-"""Keep secrets out of messages, logs, reprs and curl lines."""
+"""Keep secrets out of messages, logs, reprs and curl lines: find them, mask them, scrub them."""
 from __future__ import annotations
 
+import json
 import re
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import requests
 
 MASK = "***"
 
@@ -108,3 +113,121 @@ def _redacted_header(name: str, value: str) -> str:
 def redact_text(text: str) -> str:
     """Mask user info in any URL inside free text (e.g. a urllib3 message)."""
     return _USERINFO.sub(rf"\1{MASK}@", text)
+
+
+# -- secrets a request carries ---------------------------------------------
+
+_FORM = "application/x-www-form-urlencoded"
+# Auth headers that name, not prove: still shown as ***, but their values (a user
+# name, the scope "widgetcli") are not scrubbed from every body logged.
+_NAMES_NOT_SECRETS = frozenset({"x-oauth-username", "x-oauth-scope"})
+_FLOOR = 4  # shortest value secret_values() reports (see there)
+
+
+def note_auth_headers(prepared: requests.PreparedRequest, names: Iterable[str]) -> None:
+    """Note on ``prepared`` which headers carry its auth (see ``auth.sign``)."""
+    prepared._restish_auth_headers = frozenset(n.lower() for n in names)  # type: ignore[attr-defined]
+
+
+def auth_headers(prepared: requests.PreparedRequest) -> frozenset[str]:
+    """The lower-case names of the headers auth set on ``prepared``."""
+    return getattr(prepared, "_restish_auth_headers", frozenset())
+
+
+def secret_values(prepared: requests.PreparedRequest) -> frozenset[str]:
+    """The secrets ``prepared`` carries (masked header values, the credentials
+    after an auth scheme such as ``Bearer``, secret query parameters, masked body fields), so that an
+    answer echoing them can be scrubbed with :func:`scrub` before it is logged."""
+    found: set[str] = set()
+    for name, value in prepared.headers.items():
+        if masked_header(prepared, name) and name.lower() not in _NAMES_NOT_SECRETS:
+            found.update((value, value.split(" ", 1)[-1]))
+    query = urlsplit(prepared.url or "").query
+    if query:
+        found.update(value for name, value in parse_qsl(query) if is_secret_name(name))
+    text = body_text(prepared.body, prepared.headers)
+    if text is not None and not text.startswith("<"):
+        masked_fields(text, prepared.headers.get("Content-Type", ""), found)
+    # The one length floor: these values are harvested from whatever headers and fields a
+    # request happens to carry (``?key=1``, ``"secret": "no"``), and masking every "1" or
+    # "no" in an answer would hide the answer, not a secret. A secret the caller names
+    # (login's password and tokens, ``RequestError(secrets=)``) is masked whatever its length.
+    return frozenset(value for value in found if len(value) >= _FLOOR)
+
+
+def secret_spellings(secret: str) -> set[str]:
+    """``secret`` as it may come back in a server's text: raw, form- or URL-encoded
+    (``quote_plus`` / ``quote``, either safe set), JSON-escaped (ASCII or not), and
+    each of those with runs of whitespace made one space (as error descriptions are)."""
+    spellings = {secret, quote_plus(secret), quote_plus(secret, safe=""), quote(secret), quote(secret, safe=""),
+                 json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    spellings |= {" ".join(spelling.split()) for spelling in spellings}
+    return {spelling for spelling in spellings if spelling}
+
+
+def spelled(secrets: frozenset[str]) -> frozenset[str]:
+    """Every spelling of every one of ``secrets`` (see :func:`secret_spellings`)."""
+    return frozenset(spelling for secret in secrets for spelling in secret_spellings(secret))
+
+
+def scrub(text: str, secrets: frozenset[str]) -> str:
+    """``text`` with every one of ``secrets`` replaced by ``***``."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def masked_header(prepared: requests.PreparedRequest, name: str) -> bool:
+    return name.lower() in auth_headers(prepared) or is_secret_name(name)
+
+
+def body_text(body: Any, headers: Mapping[str, str]) -> str | None:
+    """The body as text; a ``<...>`` placeholder for streams, multipart and binary data."""
+    if body is None or body == b"" or body == "":
+        return None
+    ctype = headers.get("Content-Type", "")
+    if not isinstance(body, (bytes, str)) or ctype.startswith("multipart/"):
+        return _placeholder(ctype.split(";")[0] or "streamed", headers)
+    try:
+        return body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError:
+        return _placeholder("binary", headers)
+
+
+def _placeholder(kind: str, headers: Mapping[str, str]) -> str:
+    size = headers.get("Content-Length")
+    return f"<{kind} body{f', {size} bytes' if size else ''}, not shown>"
+
+
+def masked_fields(text: str, ctype: str, found: set[str] | None = None) -> str:
+    """``text`` with the values of secret-named JSON keys or form fields masked
+    (and added to ``found``)."""
+    found = set() if found is None else found
+    if ctype.startswith(_FORM):
+        pairs = parse_qsl(text, keep_blank_values=True)
+        found.update(v for k, v in pairs if is_secret_name(k))
+        if any(is_secret_name(k) for k, _ in pairs):
+            return urlencode([(k, MASK if is_secret_name(k) else v) for k, v in pairs], safe="*")
+        return text
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    masked = _mask_json(data, found)
+    return text if masked == data else json.dumps(masked, ensure_ascii=False)
+
+
+def _mask_json(value: Any, found: set[str]) -> Any:
+    if isinstance(value, dict):
+        masked = {}
+        for key, item in value.items():
+            if is_secret_name(str(key)):
+                if isinstance(item, str):
+                    found.add(item)
+                masked[key] = MASK
+            else:
+                masked[key] = _mask_json(item, found)
+        return masked
+    if isinstance(value, list):
+        return [_mask_json(item, found) for item in value]
+    return value

@@ -2,28 +2,41 @@
 
 Attribute and item access only build a path; nothing is sent until a verb is
 called. Names starting with ``_`` are never path segments, so IPython, copy
-and pickle can probe a proxy safely.
+and pickle can probe a proxy safely. A proxy talks to its client through
+:class:`Navigator`, the little it needs of it.
 """
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Protocol
 from urllib.parse import quote
 
 from . import paging
 from .errors import InvalidValue, UnknownAttribute, UnknownItem
 from .payloads import plain_copy
-from .routes import VERBS, Node, Route
+from .routes import VERBS, Node, Route, RouteMap
 
 if TYPE_CHECKING:
     import requests
 
-    from .client import Client
+    from .call import Call
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")  # needs no encoding: skip quote()
 _DOT_SEGMENTS = frozenset({"", ".", ".."})
 # Names that are proxy attributes; a child of the same name needs item access.
 PROXY_ATTRIBUTES = ("path", "url", "route", "methods", "doc", "defaults", "iterate", "prepare")
+
+
+class Navigator(Protocol):
+    """What a proxy needs of its client: the base URL, the map, the root, and the send chain."""
+
+    url: str
+    _map: RouteMap
+    _root: "Resource"
+
+    def _call(self, resource: "Resource", method: str, kwargs: dict, url: str | None = None) -> Any: ...
+
+    def _prepare_call(self, resource: "Resource", method: str, kwargs: dict, url: str | None = None) -> "Call": ...
 
 
 def encode_segment(value: Any, parent: str = "") -> str:
@@ -83,7 +96,7 @@ class Resource(NotAContainer):
 
     __slots__ = ("_client", "_node", "_path", "_trail")
 
-    def __init__(self, client: "Client", node: Node, path: str, trail: tuple = ()):
+    def __init__(self, client: "Navigator", node: Node, path: str, trail: tuple = ()):
         _set_client(self, client)
         _set_node(self, node)
         _set_path(self, path)
@@ -177,7 +190,15 @@ class Resource(NotAContainer):
 
     def defaults(self, method: str) -> dict:
         """A copy of the default payload for ``method`` on this route."""
-        return plain_copy(self._client._defaults_for(self, method.upper()) or {})
+        return plain_copy(self._default_payload(method.upper()) or {})
+
+    def _default_payload(self, method: str) -> Any:
+        """The route's default payload for ``method`` (shared: never change it), or None."""
+        route_map = self._client._map
+        if route_map.permissive:
+            return route_map.raw_defaults.get(self.path, {}).get(method)
+        route = self._node.route
+        return route.defaults.get(method) if route else None
 
     # -- verbs -------------------------------------------------------
 
@@ -269,6 +290,18 @@ _set_path = Resource._path.__set__  # type: ignore[attr-defined]
 _set_trail = Resource._trail.__set__  # type: ignore[attr-defined]
 
 
+# Public proxy attributes and verbs, which a Client, lacking its own, takes from its root proxy.
+ROOT_ATTRIBUTES = frozenset(name for name in vars(Resource) if not name.startswith("_"))
+# Every name a Client answers itself: its settings, methods and the root proxy's attributes.
+# A top-level resource or RPC name among them is reached with item access (api['headers']).
+# Declared here, below the Client, for the layers that must know it (openapi, map checks);
+# tests/test_house.py holds it against the Client class.
+CLIENT_ATTRIBUTES = ROOT_ATTRIBUTES | frozenset({
+    "app", "auth", "close", "concurrently", "expand", "from_openapi", "headers", "last_response",
+    "login", "on_token", "resources", "retries", "routes", "session", "timeout", "verify",
+})
+
+
 class ResourceCollection(Resource):
     __slots__ = ()
     __doc__ = _MapDoc("""A fixed segment: ``api.people`` -> ``/people``.""")  # type: ignore[assignment]
@@ -280,7 +313,7 @@ class ResourceItem(Resource):
         """A variable segment: ``api.people['alice']`` -> ``/people/alice``.""")
 
 
-def _navigate(client: "Client", trail: tuple) -> Resource:
+def _navigate(client: "Navigator", trail: tuple) -> Resource:
     """Rebuild a proxy from its trail (used by pickle)."""
     proxy: Resource = client._root
     for is_variable, value in trail:

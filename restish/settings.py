@@ -35,7 +35,8 @@ import pkgutil
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .client import Client, check_timeout
+from .call import check_timeout
+from .client import Client
 from .errors import InvalidValue, MapError
 
 __all__ = ["from_settings", "KEYS"]

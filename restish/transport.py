@@ -24,7 +24,7 @@ from requests.utils import get_netrc_auth, requote_uri, rewind_body
 from . import retry
 from .errors import InvalidValue, RedirectError, TransportError
 from .headers import first_header_problem
-from .redact import is_secret_name, redact_text, redact_url
+from .redact import auth_headers, is_secret_name, note_auth_headers, redact_text, redact_url
 
 _ENV_NAMES = tuple(
     name for base in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
@@ -307,16 +307,6 @@ def drop_credentials(request: requests.PreparedRequest, original: requests.Prepa
     netrc = get_netrc_auth(request.url) if session.trust_env else None
     if netrc:
         request.prepare_auth(netrc)
-
-
-def note_auth_headers(prepared: requests.PreparedRequest, names: Iterable[str]) -> None:
-    """Note on ``prepared`` which headers carry its auth (see ``auth.sign``)."""
-    prepared._restish_auth_headers = frozenset(n.lower() for n in names)  # type: ignore[attr-defined]
-
-
-def auth_headers(prepared: requests.PreparedRequest) -> frozenset[str]:
-    """The lower-case names of the headers auth set on ``prepared``."""
-    return getattr(prepared, "_restish_auth_headers", frozenset())
 
 
 def describe(exc: BaseException) -> str:

@@ -36,7 +36,7 @@ from .redact import redact_url
 from .transport import describe
 
 if TYPE_CHECKING:
-    from .client import Call
+    from .call import Call
 
 __all__ = ["CHUNK", "JSON_FIELD", "MultipartBody", "multipart", "check_options", "download"]
 

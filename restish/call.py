@@ -1,0 +1,76 @@
+"""One call: its record (:class:`Call`), its reserved options, and how an answer body is decoded.
+
+The record is filled by :mod:`restish.build` and read by every step after it
+(uploads, the send chain, the result), so it sits below them all.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from numbers import Real
+from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import DecodeError, InvalidValue
+from .redact import redact_url
+
+if TYPE_CHECKING:
+    import requests
+
+__all__ = ["Call", "RESERVED", "UPLOAD_PREFIX", "check_timeout", "decode"]
+
+# kwargs every verb keeps for itself: they are options, never payload or query.
+RESERVED = frozenset({"data", "qs", "headers", "timeout", "expand", "stream_to", "progress"})
+UPLOAD_PREFIX = "upload_file"
+
+
+@dataclass
+class Call:
+    """One call being made: the prepared request and its per-call options."""
+
+    method: str
+    resource: Any  # the proxy (or exact target) called: .path names it in messages
+    prepared: "requests.PreparedRequest"
+    timeout: Any
+    stream_to: Any = None
+    progress: Callable[[int, int | None], Any] | None = None
+    cleanups: list = field(default_factory=list)  # run when the call ends, whatever happens
+    settings: dict = field(default_factory=dict)   # proxies, verify, cert for this origin
+
+    @property
+    def where(self) -> str:
+        """``VERB /path``, the head of every message about this call."""
+        return f"{self.method} {self.resource.path}"
+
+    def close(self) -> None:
+        """Run the cleanups (close the files restish opened for an upload)."""
+        for cleanup in self.cleanups:
+            cleanup()
+
+
+def check_timeout(timeout: Any, where: str = "") -> float | tuple:
+    """A number or (connect, read) of positive seconds; never unbounded.
+
+    Raises InvalidValue, its message led by ``where`` (``"GET /path: "``).
+    """
+    values = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
+    if all(isinstance(v, Real) and not isinstance(v, bool) and v > 0 for v in values):
+        return timeout
+    raise InvalidValue(f"{where}timeout must be a positive number or (connect, read) of positive numbers, "
+                       f"not {timeout!r}: restish never waits without bound")
+
+
+def decode(response: "requests.Response", method: str = "GET") -> Any:
+    """A JSON body decoded; an empty body None; ``text/*`` a str; else bytes."""
+    content = response.content
+    if not content:
+        return None
+    mime = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if mime == "application/json" or mime.endswith("+json"):
+        try:
+            return json.loads(content)
+        except ValueError as exc:
+            raise DecodeError(f"{method} {redact_url(response.url)}: body is not valid JSON although "
+                              f"Content-Type says {mime}: {exc}") from exc
+    if mime.startswith("text/"):
+        return response.text
+    return content

@@ -1,0 +1,262 @@
+"""Logging in (OAuth2 password grant) and renewing the token after a 401.
+
+``Client.login`` runs the password grant and installs the token. The client
+then keeps what it needs to renew the token on a 401: the refresh token when
+the server issued one (the password is forgotten then), else the password. It
+lives in memory only, in a :class:`TokenGrant` whose repr shows neither.
+
+The client is reached through :class:`Account`, the little this module needs
+of it: its URL, its auth (replaced by a token-carrying one), ``on_token``, the
+grant, and ``_side_request`` (a request outside the map and without auth).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from typing import Any, Callable, Iterable, Protocol
+from urllib.parse import urljoin
+
+import requests
+from requests.exceptions import UnrewindableBodyError
+from requests.utils import rewind_body
+
+from .auth import Headers, MaxOAuth, sign
+from .errors import InvalidValue, LoginError, RestishError, TransportError, error_for_response
+from .headers import header_problem
+from .redact import auth_headers, redact_url, scrub, spelled
+from .transport import origin_of
+
+__all__ = ["Account", "TokenGrant", "LoginUnreachable", "login", "renew", "discover_token_url", "scrub_secrets"]
+
+_log = logging.getLogger("restish.auth")  # the logger these messages always had
+
+
+class Account(Protocol):
+    """What login and renewal need of a client."""
+
+    url: str
+    auth: Any
+    on_token: Callable[[str], Any] | None
+    _grant: "TokenGrant | None"
+
+    def _side_request(self, method: str, url: str, form: Any = None) -> requests.Response: ...
+
+
+# -- tokens -----------------------------------------------------------------
+
+
+class TokenGrant:
+    """How a logged-in client gets a new token: the token URL, and a refresh token or the password."""
+
+    def __init__(self, token_url: str, username: str, password: str, scope: str | None) -> None:
+        self.token_url, self.username, self.scope = token_url, username, scope
+        self._password: str | None = password
+        self._refresh_token: str | None = None
+        self._token: str | None = None  # the last access token, scrubbed from messages too
+        self.lock = threading.Lock()  # one renewal at a time per client
+
+    def fetch(self, client: "Account", action: str) -> str:
+        """A new access token from the token endpoint. Raises ``LoginError``."""
+        if self._refresh_token:
+            form = {"grant_type": "refresh_token", "refresh_token": self._refresh_token}
+        else:
+            form = {"grant_type": "password", "username": self.username, "password": self._password or ""}
+        if self.scope:
+            form["scope"] = self.scope
+        secrets = [self._password, self._refresh_token, self._token]  # the form's secret fields among them
+        answer = _token_answer(client, self.token_url, form, f"{action} as {self.username!r}", secrets)
+        if answer.get("refresh_token"):
+            # A refresh token renews from now on: the password need not stay in memory.
+            self._refresh_token, self._password = str(answer["refresh_token"]), None
+        self._token = answer["access_token"]
+        return self._token
+
+    def __repr__(self) -> str:
+        return f"<TokenGrant {self.username} at {redact_url(self.token_url)}>"
+
+
+class LoginUnreachable(LoginError, TransportError):
+    """Login got no answer from the token endpoint or ``/info`` (refused, timeout...).
+
+    A ``LoginError`` and a ``TransportError`` both: the command exits 3, as for
+    any call that got no answer.
+    """
+
+    def __init__(self, message: str, method: str, url: str) -> None:
+        self.method, self.url = method, redact_url(url)
+        RestishError.__init__(self, message)
+
+
+def _token_answer(client: "Account", url: str, form: dict, what: str, secrets: list[str | None]) -> dict:
+    """The token endpoint's JSON answer. Raises ``LoginError`` naming the server and the user,
+    with every one of ``secrets`` (the grant's: password, tokens) scrubbed, whatever its
+    length (a server may echo the form it was sent)."""
+    where = f"{what} at {redact_url(url)}"
+    try:
+        response = client._side_request("POST", url, form)
+    except TransportError as exc:
+        # ``from None``: the chained request would carry the form, password included.
+        raise LoginUnreachable(scrub_secrets(f"{where} failed: {exc}", secrets), "POST", url) from None
+    if response.status_code >= 400:
+        # The error masks the secrets before it cuts the description short.
+        error = error_for_response(response, "POST", secrets)
+        verdict = "refused" if response.status_code < 500 else "failed"
+        raise LoginError(f"{where} {verdict}: {error.code} {error.error}: {error.description}") from None
+    answer = _json_or_none(response)
+    if not isinstance(answer, dict) or not isinstance(answer.get("access_token"), str):
+        kind = response.headers.get("Content-Type") or "no Content-Type"
+        raise LoginError(f"{where} failed: the token endpoint answered {response.status_code} "
+                         f"with {kind}, not a JSON object holding an access_token") from None
+    if header_problem("Authorization", answer["access_token"]):  # so renewal never fails to sign
+        raise LoginError(f"{where} failed: the token endpoint answered an access_token that cannot "
+                         f"be sent in an HTTP header (a line break, or characters outside Latin-1)")
+    return answer
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def scrub_secrets(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every spelling (see :func:`restish.redact.secret_spellings`) of every secret masked.
+
+    No length floor: these are secrets the caller names (a short password is
+    still a password), not values harvested from a request as in
+    :func:`restish.redact.secret_values`. Scrub before cutting ``text`` short.
+    """
+    return scrub(text, spelled(frozenset(filter(None, secrets))))
+
+
+# -- login ------------------------------------------------------------------
+
+
+def login(client: "Account", username: str | None = None, password: str | None = None,
+          token_url: str | None = None) -> str:
+    """OAuth2 password grant: install the token on ``client`` and return it.
+
+    Raises ``LoginError``: refused, token endpoint not found or broken, or a
+    missing username/password with no terminal to ask for it; its subclass
+    ``LoginUnreachable`` (also a ``TransportError``) when no answer came.
+    No message holds the password, the refresh token or the access token, in
+    any spelling a server might echo them in.
+    """
+    url = token_url or discover_token_url(client)
+    if username is None:
+        username = _ask(input, "Username: ", "username", url)
+    if password is None:
+        import getpass  # only an interactive login needs it
+        password = _ask(getpass.getpass, f"Password for {username}: ", "password", url)
+    _check_username(client, username, url)  # before the password leaves for the token endpoint
+    grant = TokenGrant(url, username, password, _scope_for(client.auth))
+    token = grant.fetch(client, "login")
+    _install(client, token, username)  # before _grant: a failure here leaves the client as it was
+    client._grant = grant
+    return token
+
+
+def _check_username(client: "Account", username: Any, url: str) -> None:
+    """Raise ``InvalidValue`` when the MaxOAuth headers login would install cannot carry
+    ``username`` (a line break, a character outside Latin-1, not a str). Another kind of
+    auth (Bearer...) gets the user name through its own ``with_token``: not checked here."""
+    if isinstance(client.auth, Headers) or getattr(client.auth, "with_token", None) is None:
+        problem = header_problem("X-Oauth-Username", username)
+        if problem:
+            raise InvalidValue(f"login at {redact_url(url)}: MaxOAuth auth: {problem}")
+
+
+def discover_token_url(client: "Account") -> str:
+    """The MAX convention: ``GET /info`` names ``max.oauth_server``; the token URL is ``<it>/token``."""
+    info_url = f"{client.url}/info"
+    hint = "; give the token URL: login(token_url=...) or restish --token-url URL"
+    try:
+        response = client._side_request("GET", info_url)
+    except TransportError as exc:
+        raise LoginUnreachable(f"cannot find the token endpoint: {exc}{hint}", "GET", info_url) from None
+    info = _json_or_none(response) if response.status_code < 400 else None
+    server = None
+    if isinstance(info, dict):
+        nested = info.get("max")
+        server = info.get("max.oauth_server") or (nested.get("oauth_server") if isinstance(nested, dict) else None)
+    if not isinstance(server, str) or not server:
+        raise LoginError(f"cannot find the token endpoint: GET {redact_url(info_url)} -> "
+                         f"{response.status_code}, no max.oauth_server in the answer{hint}")
+    return urljoin(response.url, server).rstrip("/") + "/token"
+
+
+def _ask(prompt: Callable[[str], str], text: str, what: str, url: str) -> str:
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise LoginError(f"login at {redact_url(url)}: no {what} given, "
+                         "and no terminal to ask for it (stdin is not a TTY)")
+    return prompt(text)
+
+
+def _scope_for(auth: Any) -> str | None:
+    """The scope to ask for: the one of the MaxOAuth headers the token will travel in."""
+    if isinstance(auth, MaxOAuth):
+        return auth.scope
+    if isinstance(auth, Headers):  # login turns these into MaxOAuth headers (Headers.with_token)
+        return MaxOAuth.DEFAULT_SCOPE
+    return None if hasattr(auth, "with_token") else MaxOAuth.DEFAULT_SCOPE
+
+
+def _install(client: "Account", token: str, username: str) -> None:
+    """Put the token in the client's kind of auth (MaxOAuth by default; a ``Headers``
+    auth keeps its headers beside MaxOAuth's); tell ``on_token``."""
+    with_token = getattr(client.auth, "with_token", None)
+    client.auth = with_token(token, username) if with_token else MaxOAuth(username, token)
+    if client.on_token is not None:
+        client.on_token(token)
+
+
+# -- renewal ----------------------------------------------------------------
+
+
+def renew(client: "Account", prepared: requests.PreparedRequest, response: requests.Response) -> bool:
+    """After a 401: get a new token and sign ``prepared`` again for one more try.
+
+    No token is fetched when the client's current auth would sign the request
+    differently: another thread renewed it meanwhile. Returns False, so that
+    the 401 surfaces, when the client cannot renew (no login), the 401 came
+    from another origin after a redirect, the body cannot be sent again, or
+    the token endpoint refuses (logged at WARNING); no exception escapes.
+    """
+    grant: TokenGrant | None = client._grant
+    if grant is None or origin_of(response.url) != origin_of(prepared.url or "") or not _rewind(prepared):
+        return False
+    with grant.lock:
+        if not _signs_differently(client.auth, prepared):
+            try:
+                token = grant.fetch(client, "token renewal")
+            except LoginError as exc:
+                _log.warning("%s; the 401 stands", exc)
+                return False
+            _install(client, token, grant.username)
+    sign(prepared, client.auth, prepared.url or "")
+    return True
+
+
+def _signs_differently(auth: Any, prepared: requests.PreparedRequest) -> bool:
+    """Would ``auth`` put other credentials on ``prepared`` than it carries now?"""
+    fresh = prepared.copy()
+    sign(fresh, auth, fresh.url or "")
+    names = auth_headers(prepared) | auth_headers(fresh)
+    return any(prepared.headers.get(name) != fresh.headers.get(name) for name in names)
+
+
+def _rewind(prepared: requests.PreparedRequest) -> bool:
+    """Make the body readable again; False when it is a stream that cannot be rewound."""
+    body = prepared.body
+    if body is None or isinstance(body, (bytes, str)):
+        return True
+    if not isinstance(getattr(prepared, "_body_position", None), int):
+        return False
+    try:
+        rewind_body(prepared)
+    except UnrewindableBodyError:  # e.g. an upload from a pipe, already read
+        return False
+    return True
