@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Iterable
 
+from . import problems
 from .redact import redact_url, scrub, secret_values, spelled
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ __all__ = [
     "error_for_response",
 ]
 
-_SNIPPET = 200
+_SNIPPET = 200   # characters of a body that is not JSON
+_LIMIT = 1000    # characters of a description read from a JSON error body
 
 
 class RestishError(Exception):
@@ -179,19 +181,16 @@ def error_for_response(response: "requests.Response", method: str | None = None,
 
 
 def _error_fields(response: "requests.Response", secrets: frozenset[str]) -> tuple[str, str]:
-    """``(error, description)`` from a MAX, Kinto, RFC 7807 or plain body, ``secrets`` masked."""
+    """``(error, description)`` from the body's shape (see :mod:`restish.problems`), ``secrets`` masked.
+
+    A JSON body's description keeps every message up to ``_LIMIT`` characters;
+    any other body gives a ``_SNIPPET`` of its text.
+    """
     reason = response.reason or f"HTTP {response.status_code}"
     body = _json_or_none(response)
-    if isinstance(body, dict):
-        error = body.get("error") or body.get("title") or reason
-        description = next(
-            (body[k] for k in ("error_description", "message", "detail", "title") if body.get(k)),
-            "",
-        )
-        if isinstance(error, dict):  # {"error": {"message": ...}} style bodies
-            description = description or error.get("message", "")
-            error = error.get("code") or error.get("type") or reason
-        return _scrubbed(str(error), secrets), _short(str(description), secrets)
+    if isinstance(body, (dict, list)):
+        return (_scrubbed(problems.error_name(body, reason), secrets),
+                _short(problems.describe(body), secrets, _LIMIT))
     return _scrubbed(reason, secrets), _short(response.text if response.content else "", secrets)
 
 
@@ -222,10 +221,10 @@ def _json_or_none(response: "requests.Response") -> Any:
         return None
 
 
-def _short(text: str, secrets: frozenset[str]) -> str:
-    """``text`` on one line, ``secrets`` masked, then cut to ``_SNIPPET`` characters.
+def _short(text: str, secrets: frozenset[str], limit: int = _SNIPPET) -> str:
+    """``text`` on one line, ``secrets`` masked, then cut to ``limit`` characters.
 
     Masking comes first: a secret the cut fell inside would no longer match.
     """
     text = _scrubbed(" ".join(text.split()), secrets)  # spellings include whitespace made one space
-    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

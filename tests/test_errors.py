@@ -52,6 +52,52 @@ def test_kinto_rfc7807_and_nested_bodies(api, body, error, description):
     assert info.value.method == "POST"
 
 
+@pytest.mark.parametrize("body, error, description", [
+    # FastAPI / pydantic: every {loc, msg} of the list
+    ({"detail": [{"loc": ["body", "age"], "msg": "must be >= 0", "type": "x"},
+                 {"loc": ["body", "name"], "msg": "field required", "type": "missing"}]},
+     "Bad Request", "body.age: must be >= 0; body.name: field required"),
+    # Django REST framework field errors, nested and listed
+    ({"name": ["This field may not be blank."], "address": {"city": ["Required.", "Too short."]},
+      "items": [{}, {"qty": ["Must be positive."]}]},
+     "Bad Request", "name: This field may not be blank.; address.city: Required.; address.city: Too short.; "
+                    "items.1.qty: Must be positive."),
+    ({"detail": "Not found."}, "Bad Request", "Not found."),
+    (["Only one of a and b."], "Bad Request", "Only one of a and b."),
+    # RFC 9457 problem details with an errors extension
+    ({"type": "about:blank", "title": "Invalid input", "detail": "2 errors",
+      "errors": [{"detail": "must be positive", "pointer": "#/age"}, {"detail": "is taken", "pointer": "#/name"}]},
+     "Invalid input", "2 errors; #/age: must be positive; #/name: is taken"),
+    # JSON:API
+    ({"errors": [{"status": "422", "title": "Invalid Attribute", "detail": "First name is too short.",
+                  "source": {"pointer": "/data/attributes/firstName"}},
+                 {"status": "422", "title": "Invalid Attribute", "detail": "Age is missing."}]},
+     "Invalid Attribute", "/data/attributes/firstName: First name is too short.; Age is missing."),
+    # GitHub
+    ({"message": "Validation Failed", "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
+      "documentation_url": "https://docs.github.com/rest"},
+     "Bad Request", "Validation Failed; tag_name: already_exists"),
+    # Kinto's details stay out: its message already says it
+    ({"code": 400, "errno": 107, "error": "Invalid parameters", "message": "data.name in body: Required",
+      "details": [{"location": "body", "name": "data.name", "description": "Required"}]},
+     "Invalid parameters", "data.name in body: Required"),
+])
+def test_every_error_shape_is_described(api, body, error, description):
+    with pytest.raises(restish.BadRequest) as info:
+        api.status["400"].post(qs={"body": json.dumps(body)})
+    assert (info.value.error, info.value.description) == (error, description)
+
+
+def test_a_long_error_list_keeps_every_error_up_to_1000_characters(api):
+    errors = [{"loc": ["body", f"field{n}"], "msg": "x" * 30} for n in range(40)]   # ~1,700 characters
+    with pytest.raises(restish.BadRequest) as info:
+        api.status["400"].post(qs={"body": json.dumps({"detail": errors})})
+    description = info.value.description
+    assert len(description) == 1000 and description.endswith("…")
+    assert description.startswith("body.field0: " + "x" * 30 + "; body.field1: ")
+    assert "body.field20: " in description   # each error is ~46 characters
+
+
 def test_plain_text_error_body_is_a_short_snippet(api):
     with pytest.raises(restish.InternalServerError) as info:
         api.status["500"].get(qs={"body": "boom " * 200, "ctype": "text/plain"})

@@ -90,7 +90,6 @@ def test_a_page_listing_ends_on_the_404_after_a_full_last_page(drf, api):
     assert len(ids) == 250 and ids == drf.item_ids()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: DRF field errors give an empty description")
 def test_field_errors_are_the_description(drf, api):
     before = drf.things()
     with pytest.raises(restish.BadRequest) as caught:

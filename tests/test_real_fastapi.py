@@ -54,7 +54,6 @@ def test_permissive_mode_keeps_snake_case_names(fastapi_server):
     assert _stored_person(fastapi_server, created["id"])["nick_name"] == "Amazing"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: the 422 list is a Python repr cut at 200 characters")
 def test_a_422_describes_every_error(fastapi_server, api):
     people = len(fastapi_server.stored()["people"])
     with pytest.raises(restish.ClientError) as caught:
