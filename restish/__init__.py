@@ -16,6 +16,7 @@ _EXPORTS = {
     "ResourceCollection": "resources",
     "ResourceItem": "resources",
     "to_curl": "curl",
+    "Pending": "commit",
     "from_settings": "settings",
     **{name: "errors" for name in (
         "RestishError", "MapError", "UnknownResource", "MethodNotAllowed", "InvalidValue",
@@ -30,6 +31,7 @@ _SUBMODULES = frozenset({"auth", "retry"})
 
 if TYPE_CHECKING:
     from .client import BUNDLED, Client
+    from .commit import Pending
     from .errors import (BadGateway, BadRequest, ClientError, Conflict, DecodeError, Forbidden,
                          GatewayTimeout, InternalServerError, InvalidValue, LoginError, MapError,
                          MethodNotAllowed, NotFound, PreconditionFailed, RequestError,

@@ -15,6 +15,7 @@ import requests
 from . import login as _login
 from . import paging
 from .errors import InvalidValue, MapError, UnknownItem
+from .payloads import QUERY_VERBS
 from .redact import redact_url
 from .resources import ROOT_ATTRIBUTES, NotAContainer, Resource, ResourceCollection
 from .routes import RouteMap, bundled_path, load_map
@@ -214,6 +215,28 @@ class Client(Sender, NotAContainer):
                 resource = resource._fixed(segment, UnknownItem)
         return resource
 
+    # -- writes that wait for the commit ---------------------------------------
+
+    @property
+    def after_commit(self) -> "AfterCommit":
+        """This client, its POST, PUT, PATCH and DELETE calls queued on the current transaction.
+
+        Each such call returns a :class:`restish.Pending` and is sent only after the
+        transaction commits (see :mod:`restish.commit`). The transaction manager is
+        ``transaction.manager`` (Zope, Plone, pyramid_tm's default); in a Pyramid app
+        that included ``restish.pyramid``, the current request's ``request.tm``.
+        """
+        return AfterCommit(self, self._transaction_manager())
+
+    def after_commit_on(self, manager: Any) -> "AfterCommit":
+        """As :attr:`after_commit`, queued on ``manager``'s current transaction."""
+        return AfterCommit(self, manager)
+
+    def _transaction_manager(self) -> Any:
+        """The manager :attr:`after_commit` joins; restish.pyramid makes it the request's tm."""
+        from .commit import default_manager  # only clients that wait for commits pay for it
+        return default_manager()
+
     def login(self, username: str | None = None, password: str | None = None,
               token_url: str | None = None) -> str:
         """OAuth2 password grant: install the token on this client and return it.
@@ -224,6 +247,48 @@ class Client(Sender, NotAContainer):
         it holds a ``Bearer``); a later 401 renews it once. Raises ``LoginError``.
         """
         return _login.login(self, username, password, token_url)
+
+
+class AfterCommit(Client):
+    """``api.after_commit``: the same client, its writes queued on a transaction.
+
+    Settings, session, auth and ``last_response`` are the client's own (read
+    live, so a login on either is seen by both); only navigation is its own,
+    so that the proxies reached from it queue their writes. Query verbs (GET,
+    HEAD, OPTIONS) are sent at once.
+    """
+
+    def __init__(self, client: Client, manager: Any) -> None:  # noqa: super().__init__ not called: a view
+        vars(self).update(_base=client, _manager=manager,
+                          _root=ResourceCollection(self, client._map.root, ""))
+
+    def __getattr__(self, name: str) -> Any:
+        shared = vars(self._base)
+        if name in shared:
+            return shared[name]
+        return super().__getattr__(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._base, name, value)  # login() on the view logs the client in
+
+    def _call(self, resource: Any, method: str, kwargs: dict, url: str | None = None) -> Any:
+        if method in QUERY_VERBS:
+            return super()._call(resource, method, kwargs, url)
+        queued = dict(kwargs)
+        self._prepare_call(resource, method, kwargs, url).close()  # refused now, not after the commit
+        from . import commit
+        return commit.queue(self._manager, f"{method} {resource.path}",
+                            lambda: Sender._call(self, resource, method, queued, url))
+
+    def __repr__(self) -> str:
+        return f"{Client.__repr__(self)[:-1]} after commit>"
+
+    def __reduce__(self):
+        return (_after_commit_of, (self._base, self._manager))
+
+
+def _after_commit_of(client: Client, manager: Any) -> AfterCommit:
+    return AfterCommit(client, manager)
 
 
 def _choose_map(resources: Any, defaults: Any) -> RouteMap:

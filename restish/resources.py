@@ -297,7 +297,7 @@ ROOT_ATTRIBUTES = frozenset(name for name in vars(Resource) if not name.startswi
 # Declared here, below the Client, for the layers that must know it (openapi, map checks);
 # tests/test_house.py holds it against the Client class.
 CLIENT_ATTRIBUTES = ROOT_ATTRIBUTES | frozenset({
-    "app", "auth", "close", "concurrently", "expand", "from_openapi", "headers", "last_response",
+    "after_commit", "after_commit_on", "app", "auth", "close", "concurrently", "expand", "from_openapi", "headers", "last_response",
     "login", "on_token", "resources", "retries", "routes", "session", "timeout", "verify",
 })
 
