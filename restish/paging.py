@@ -9,12 +9,23 @@ A route's ``paginate:`` in the map picks how its collection pages:
 - ``offset``: step ``param`` (default ``offset``) by the items seen, ``limit``
   (default ``limit``) a page;
 - ``cursor``: set ``param`` (default ``before``) to ``field`` (default ``id``) of
-  the last item, ``limit`` (default ``limit``) a page.
+  the last item, ``limit`` (default ``limit``) a page;
+- ``next``: follow the URL in a field of the body (``field:``, dotted, default
+  ``next``): Django REST framework, JSON:API's ``links.next``, HAL's
+  ``_links.next.href``, plone.restapi's ``batching.next``.
 
 Counted styles stop on an empty page, or on a page shorter than the longest
 one before it. The size asked for is not trusted: servers cap it (GitHub at
-100), and a page shorter than asked may be a full one. Without ``paginate:``,
-a ``Link: rel="next"`` or a ``Next-Page`` header is followed when present.
+100), and a page shorter than asked may be a full one. ``page`` and ``offset``
+listings also stop where the body says so: a ``next`` field that is null, or
+a ``count`` / ``total`` reached; and a ``page`` listing stops on a 404 for a
+page after the first (Django's "Invalid page" after a full last page).
+
+Without ``paginate:``, a ``Link: rel="next"``, a ``Next-Page`` header, or a
+next URL in an object body (the keys of :data:`BODY_NEXT`, the first holding
+a URL) is followed when present: a listing is never cut at its first page
+silently, and a body naming a next page restish cannot read as a URL (an
+opaque token) raises ``DecodeError`` saying to declare the style.
 
 A listing that goes round in circles raises :class:`DecodeError` ("next page
 repeats ...") instead of looping: a next URL already fetched, a counted
@@ -38,7 +49,7 @@ from urllib.parse import urljoin
 from requests.utils import parse_header_links
 
 from .call import RESERVED
-from .errors import DecodeError, InvalidValue
+from .errors import DecodeError, InvalidValue, NotFound
 from .redact import redact_url
 from .routes import STYLE_KEYS
 from .transport import origin_of
@@ -60,6 +71,11 @@ class Resource(Protocol):
 
 ITEM_KEYS = ("items", "data", "results")  # where a list sits in a body, when not declared
 COUNTED = frozenset({"page", "offset", "cursor"})  # styles that build the next query themselves
+# Where an object body holds its next page's URL, looked for when no paginate: is declared:
+# DRF and most others, Datasette, JSON:API, HAL, plone.restapi.
+BODY_NEXT = ("next", "next_url", "links.next", "_links.next.href", "batching.next")
+# Where a body says how many items the whole listing holds (DRF: count).
+BODY_COUNT = ("count", "total", "total_count", "items_total")
 # Equal pages of plain values in a row that end a listing with DecodeError. Such pages
 # may be a real listing ([1, 1], [1, 1], [2]), so one repeat proves nothing; but a
 # server that ignores the page parameter answers the same page forever. The bound
@@ -137,21 +153,30 @@ def _items_of_pages(resource: "Resource", style: Style, options: dict, query: di
     declared = resource._route.items if resource._route else None
     seen = _Seen(bounded=max_pages is not None)
     url: str | None = None  # an exact next-page URL to GET instead of resource + query
-    pages = 0
+    pages = done = 0
     while max_pages is None or pages < max_pages:
-        body = client._call(resource, "GET", dict(options) if url else {**options, "qs": query}, url)
+        try:
+            body = client._call(resource, "GET", dict(options) if url else {**options, "qs": query}, url)
+        except NotFound:
+            if style.kind == "page" and pages:
+                return  # Django's "Invalid page": the page after a full last one
+            raise
         response = client.last_response
         pages += 1
         page = _items(body, declared, response)
+        done += len(page)
+        # Read from the body now, judged after the page's items are yielded.
+        last = style.kind in ("page", "offset") and _body_says_last(body, done)
+        found = None if style.kind in COUNTED else _next_in_body(body, style)
         del body  # hold the page's items only
         seen.page(page, response, style)  # raises before yielding a page that repeats the last
         yield from page
         if style.kind in COUNTED:
-            if seen.ended(page):
+            if last or seen.ended(page):
                 return
             query = _next_query(style, query, page, resource, response)
         else:
-            url = seen.follow(_next_url(style, response, resource), response)
+            url = seen.follow(_next_url(style, response, resource, found), response)
             if url is None:
                 return
         del page
@@ -274,22 +299,75 @@ def _next_query(style: Style, query: dict, page: list, resource: "Resource",
     return {**query, param: last[field]}
 
 
-def _next_url(style: Style, response: "requests.Response", resource: "Resource") -> str | None:
-    """The next page's URL from the response, checked to stay on the client's origin."""
+def _next_url(style: Style, response: "requests.Response", resource: "Resource",
+              found: tuple | None = None) -> str | None:
+    """The next page's URL from the response (``found``: what :func:`_next_in_body` read from
+    its body), checked to parse and to stay on the client's origin."""
     if style.kind in (None, "link"):
         target = _next_link(response)
         if target is None and style.kind is None:
             target = response.headers.get(STYLE_KEYS["header"]["header"])
-    else:
+    elif style.kind == "header":
         target = response.headers.get(style.options["header"])
+    else:
+        target = None
+    if target is None and found:
+        key, target = found
+        if style.kind is None and not _looks_like_url(target):
+            raise DecodeError(f"GET {redact_url(response.url)}: the body's {key!r} names a next page "
+                              f"that is not a URL ({_shown(target)}); declare the route's paginate: "
+                              f"style to page it")
     if not target:
         return None
-    target = urljoin(response.url, target)
-    if origin_of(target) != origin_of(resource._client.url):
+    try:
+        target = urljoin(response.url, target)
+        elsewhere = origin_of(target) != origin_of(resource._client.url)  # a bad port raises here
+    except ValueError:
+        raise DecodeError(f"GET {redact_url(response.url)}: the next page's URL cannot be parsed: "
+                          f"{_shown(target)}") from None
+    if elsewhere:
         # Auth would go with it: the next page must stay where the credentials belong.
         raise InvalidValue(f"GET {resource.path}: the next page is on another origin "
                            f"({redact_url(target)}); restish does not follow it")
     return target
+
+
+def _next_in_body(body: Any, style: Style) -> tuple[str, str] | None:
+    """``(key, value)`` of the body's next-page field: the declared one (style ``next``),
+    else the first of :data:`BODY_NEXT` holding a URL, else the first holding other text."""
+    if not isinstance(body, Mapping) or style.kind not in (None, "next"):
+        return None
+    keys = (style.options["field"],) if style.kind == "next" else BODY_NEXT
+    found = [(key, value) for key in keys for value in [_dotted(body, key)]
+             if isinstance(value, str) and value]
+    return next((pair for pair in found if _looks_like_url(pair[1])), found[0] if found else None)
+
+
+def _body_says_last(body: Any, done: int) -> bool:
+    """Does a page or offset listing end here? Its body's ``next`` is null, or ``done``
+    items reach its ``count`` (or total)."""
+    if not isinstance(body, Mapping):
+        return False
+    if any(key in body and body[key] is None for key in ("next", "next_url")):
+        return True
+    total = next((body[key] for key in BODY_COUNT if key in body), None)
+    return isinstance(total, int) and not isinstance(total, bool) and done >= total
+
+
+def _dotted(body: Mapping, key: str) -> Any:
+    found: Any = body
+    for part in key.split("."):
+        found = found.get(part) if isinstance(found, Mapping) else None
+    return found
+
+
+def _looks_like_url(text: str) -> bool:
+    """A URL, or a reference relative to the page's (``/x``, ``?page=2``, ``./x``), not a token."""
+    return text.lower().startswith(("http://", "https://", "/", "?", "./", "../"))
+
+
+def _shown(text: str) -> str:
+    return repr(redact_url(text)[:200])
 
 
 def _next_link(response: "requests.Response") -> str | None:
@@ -312,9 +390,7 @@ def _items(body: Any, declared: str | None, response: "requests.Response") -> li
     if body is None:
         return []
     if declared:
-        found: Any = body
-        for key in declared.split("."):
-            found = found.get(key) if isinstance(found, Mapping) else None
+        found = _dotted(body, declared) if isinstance(body, Mapping) else None
     elif isinstance(body, Mapping):
         found = next((body[k] for k in ITEM_KEYS if isinstance(body.get(k), list)), None)
     else:

@@ -29,6 +29,7 @@ STYLE_KEYS: Mapping[str, Mapping[str, Any]] = {
     "page": {"param": "page", "size": "per_page", "start": 1},
     "offset": {"param": "offset", "limit": "limit"},
     "cursor": {"param": "before", "field": "id", "limit": "limit"},
+    "next": {"field": "next"},
 }
 # What the string-valued keys name, for messages.
 _NAMED = {"param": "query parameter", "size": "query parameter", "limit": "query parameter",
@@ -81,10 +82,11 @@ def _paginate_problem(paginate: Any) -> str | None:
         if key == "start" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             return f"paginate style {kind!r}: 'start' must be a whole number >= 0, not {_shown.repr(value)}"
         if key in _NAMED and not (isinstance(value, str) and value.strip()):
-            return f"paginate style {kind!r}: {key!r} must name a {_NAMED[key]}, not {_shown.repr(value)}"
+            named = "field of the body (dotted: links.next)" if kind == "next" else _NAMED[key]
+            return f"paginate style {kind!r}: {key!r} must name a {named}, not {_shown.repr(value)}"
     options = {**known, **paginate}
     size = options.get("size") or options.get("limit")
-    if size is not None and options["param"] == size:
+    if size is not None and options.get("param") == size:
         return f"paginate style {kind!r}: 'param' and {'size' if 'size' in known else 'limit'!r} both name {size!r}"
     return None
 

@@ -12,7 +12,15 @@ offset or cursor parameter and always serves the first page.
   ``rel=`` is the rel value sent (default ``next``); ``cycle=N``: page N links back to page 1.
 - ``/header?page=&per_page=&name=``: ``{"data": [...]}``, the next absolute URL in the
   header ``name`` (default ``Next-Page``).
-- ``/page?page=&per_page=``: ``{"items": [...]}``, no links: the client counts pages.
+- ``/page?page=&per_page=``: ``{"items": [...]}``, no links: the client counts pages;
+  ``count=1`` adds ``"count": total``; ``django=1`` answers 404 ("Invalid page.") for a
+  page past the last one, as Django's paginator does.
+- ``/body?shape=S&page=&per_page=``: the next page's URL inside the body, shaped as
+  ``drf`` ``{"count", "next", "previous", "results"}`` (``nocount=1`` leaves count out),
+  ``datasette`` ``{"rows", "next": token, "next_url"}``, ``jsonapi``
+  ``{"data", "links": {"next"}}``, ``hal`` ``{"items", "_links": {"next": {"href"}}}``,
+  ``plone`` ``{"items", "batching": {"next"}}``, ``token`` ``{"items", "next": token}``;
+  null (or no link) on the last page; ``relative=1`` gives the URL as ``?page=N...``.
 - ``/offset?offset=&limit=``: ``{"results": [...]}``.
 - ``/cursor?before=&limit=``: ``{"items": [...]}``, newest (highest id) first, the items
   with ids below ``before``.
@@ -114,8 +122,35 @@ class _PagingHandler(_Handler):
 
     def serve_page(self) -> None:
         page, items, _ = self._numbered()
-        if not self._failing(page):
+        if self._failing(page):
+            return
+        if "django" in self.args and page > 1 and not items:
+            self.answer(404, {"detail": "Invalid page."})
+        elif "count" in self.args:
+            self.answer(200, {"count": self.int_arg("total", 10), "items": items})
+        else:
             self.answer(200, {"items": items})
+
+    def serve_body(self) -> None:
+        page, items, following = self._numbered()
+        if following and "relative" not in self.args:
+            following = f"http://{self.headers.get('Host')}{following}"
+        elif following:
+            following = "?" + following.partition("?")[2]
+        shape = self.args.get("shape", "drf")
+        token = f"opaque-{page + 1}" if following else None
+        bodies = {
+            "drf": {"count": self.int_arg("total", 10), "next": following, "previous": None, "results": items},
+            "datasette": {"rows": items, "next": token, "next_url": following},
+            "jsonapi": {"data": items, "links": {"next": following}},
+            "hal": {"items": items, "_links": {"next": {"href": following}} if following else {}},
+            "plone": {"items": items, "batching": {"next": following} if following else {}},
+            "token": {"items": items, "next": token},
+        }
+        body = bodies[shape]
+        if "nocount" in self.args:
+            body.pop("count", None)
+        self.answer(200, body)
 
     def serve_offset(self) -> None:
         offset, limit = self._counter("offset", 0), self._size("limit")

@@ -357,6 +357,72 @@ def test_a_bad_declaration_is_a_map_error_before_any_request(server, key, spec):
     assert server.hits(key) == 0
 
 
+# -- next URLs in the body, and listings that say where they end ----------------
+
+@pytest.mark.parametrize("shape", ["drf", "datasette", "jsonapi", "hal", "plone"])
+@pytest.mark.parametrize("relative", [False, True])
+def test_without_a_declaration_a_next_url_in_the_body_is_followed(server, key, shape, relative):
+    items = {"datasette": "rows"}.get(shape)
+    routes = {"/body": {"methods": ["GET"], **({"items": items} if items else {})}}
+    with restish.Client(server.url, resources=routes) as api:
+        listing = api.body.iterate(shape=shape, total=8, per_page=3, key=key, **({"relative": 1} if relative else {}))
+        assert ids(listing) == list(range(8))   # every item, once, in order
+    assert server.hits(key) == 3
+
+
+@pytest.mark.parametrize("shape, field", [("jsonapi", "links.next"), ("hal", "_links.next.href"), ("drf", None)])
+def test_a_declared_next_style_reads_its_field(server, key, shape, field):
+    paginate = {"style": "next", **({"field": field} if field else {})}   # default field: next
+    routes = {"/body": {"methods": ["GET"], "paginate": paginate}}
+    with restish.Client(server.url, resources=routes) as api:
+        assert ids(api.body.iterate(shape=shape, total=7, per_page=2, key=key)) == list(range(7))
+    assert server.hits(key) == 4
+
+
+def test_permissive_mode_follows_the_body_too(server, key):
+    with restish.Client(server.url, resources=None) as api:
+        assert ids(api.body.iterate(shape="drf", total=5, per_page=2, key=key)) == list(range(5))
+
+
+def test_a_next_token_that_is_not_a_url_asks_for_a_declaration(server, key):
+    with restish.Client(server.url, resources=None) as api:
+        listing = api.body.iterate(shape="token", total=5, per_page=2, key=key)
+        with pytest.raises(restish.DecodeError, match=r"the body's 'next' names a next page that is not a "
+                                                      r"URL \('opaque-2'\); declare the route's paginate"):
+            assert ids(itertools.islice(listing, 2)) == [0, 1]   # the first page's items come first
+            next(listing)
+
+
+@pytest.mark.parametrize("bad", ["http://[::1", "http://127.0.0.1:99999/x"])
+def test_a_next_url_that_cannot_be_parsed_is_a_decode_error(server, key, bad):
+    with restish.Client(server.url, resources=None) as api:
+        with pytest.raises(restish.DecodeError, match="the next page's URL cannot be parsed"):
+            list(api.link.iterate(total=5, key=key, next=bad))
+
+
+def test_a_page_listing_ends_on_a_reached_count(server, key):
+    routes = {"/page": {"methods": ["GET"], "paginate": {"style": "page", "size": "per_page"}}}
+    with restish.Client(server.url, resources=routes) as api:
+        assert ids(api.page.iterate(total=9, per_page=3, count=1, key=key)) == list(range(9))
+    assert server.hits(key) == 3   # the third page is full, and the count says it is the last
+
+
+def test_a_page_listing_ends_on_a_null_next(server, key):
+    routes = {"/body": {"methods": ["GET"], "paginate": {"style": "page", "size": "per_page"}}}
+    with restish.Client(server.url, resources=routes) as api:
+        assert ids(api.body.iterate(shape="drf", nocount=1, total=6, per_page=3, key=key)) == list(range(6))
+    assert server.hits(key) == 2
+
+
+def test_a_page_listing_ends_on_a_404_after_a_full_last_page(server, key):
+    routes = {"/page": {"methods": ["GET"], "paginate": {"style": "page", "size": "per_page"}}}
+    with restish.Client(server.url, resources=routes) as api:
+        assert ids(api.page.iterate(total=6, per_page=3, django=1, key=key)) == list(range(6))
+        assert server.hits(key) == 3
+        with pytest.raises(restish.NotFound, match="Invalid page"):   # the first page: a real 404
+            list(api.page.iterate(page=5, per_page=3, django=1, total=6))
+
+
 # -- the demo: cursor style from the bundled map -------------------------------
 
 @pytest.fixture

@@ -75,7 +75,6 @@ def test_snake_case_fields_are_stored_as_named(drf):
     assert drf.things()[created["id"]]["nick_name"] == "Ace"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: the next URL in DRF's body is not followed")
 @pytest.mark.parametrize("listing", LISTINGS)
 def test_a_listing_yields_every_item_exactly_once(drf, listing):
     with restish.Client(drf.url, resources=None) as api:
@@ -83,8 +82,6 @@ def test_a_listing_yields_every_item_exactly_once(drf, listing):
     assert ids == drf.item_ids()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: a page listing raises NotFound on DRF's "
-                                       "'Invalid page' 404 after a full last page")
 def test_a_page_listing_ends_on_the_404_after_a_full_last_page(drf, api):
     ids = [item["id"] for item in api.api.paged.iterate()]
     assert len(ids) == 250 and ids == drf.item_ids()
