@@ -166,11 +166,11 @@ def test_declaration_problem_accepts_good_declarations(paginate, items):
 
 
 @pytest.mark.parametrize("paginate, items, problem", [
-    (["link"], None, "'paginate' must be a mapping with a style among link, header, page, offset, cursor, "
+    (["link"], None, "'paginate' must be a mapping with a style among link, header, page, offset, cursor, next, "
                      "not ['link']"),
     ("link", None, "'paginate' must be a mapping"),
     ({}, None, "'paginate' needs a style among link, header, page, offset, cursor"),
-    ({"style": "pages"}, None, "'paginate' needs a style among link, header, page, offset, cursor, not 'pages'"),
+    ({"style": "pages"}, None, "'paginate' needs a style among link, header, page, offset, cursor, next, not 'pages'"),
     ({"style": ["page"]}, None, "needs a style among"),
     ({"style": "link", "size": 3}, None, "paginate style 'link' has no key 'size' (it knows none)"),
     ({"style": "page", "limit": "n", 1: 2}, None, "paginate style 'page' has no key 'limit', 1 "
