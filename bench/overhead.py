@@ -1,14 +1,17 @@
-"""Client-side cost per call: restish against plain requests and the small peers.
+"""Client-side cost per call: restish against requests, httpx, raw http.client and the small peers.
 
-Every client is mounted on the same in-process adapter (:class:`CannedAdapter`),
-which answers ``200 {"ok": true}`` without a socket, so what is timed is the
-client's own work: building the URL and body, requests' session machinery,
-decoding the answer. The clients are interleaved: each round times one batch
-of calls per client, in a rotating order, and the figure reported is the
-median over rounds of the mean cost per call in a batch.
+Every requests-based client is mounted on the same in-process adapter
+(:class:`CannedAdapter`), which answers ``200 {"ok": true}`` without a
+socket; httpx gets a ``MockTransport`` giving the same answer, and raw
+``http.client`` a connection whose socket reads the same answer from memory.
+So what is timed is the client's own work: building the URL and body, the
+session machinery, decoding the answer. The clients are interleaved: each
+round times one batch of calls per client, in a rotating order, and the
+figure reported is the median over rounds of the mean cost per call in a
+batch. requests reads the whole environment on every call: run it under
+``env -i`` for the figures of a minimal environment (``bench/all.py`` does).
 
-A second part times route resolution (attribute and item navigation to a
-proxy) in maps of 10, 1,000 and 10,000 routes.
+Route resolution in big maps is timed by ``bench/maps.py``.
 
     python bench/overhead.py                 # table on stdout
     python bench/overhead.py --json          # the same figures as JSON
@@ -16,16 +19,14 @@ proxy) in maps of 10, 1,000 and 10,000 routes.
 """
 from __future__ import annotations
 
-import argparse
 import functools
-import gc
+import http.client
 import io
 import json
 import os
-import statistics
 import sys
-import time
 from typing import Callable, Dict, List, Optional, Tuple
+from urllib.parse import urlencode
 
 import requests
 import requests.adapters
@@ -33,6 +34,8 @@ from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 from urllib3 import HTTPResponse
+
+from common import arguments, interleaved, show
 
 BASE = "http://127.0.0.1:9"  # port 9 (discard): nothing listens, so a client that missed the adapter fails loudly
 URL = f"{BASE}/people/alice/activities"
@@ -43,9 +46,8 @@ MAP_DICT = {
     "/people/{username}": {"methods": ["GET"]},
 }
 DEFAULTS_DICT = {"/people/{username}/activities": {"post": {"object": {"objectType": "note"}}}}
-ROUTE_SIZES = (10, 1_000, 10_000)
-# The working tree's restish, whether or not it is installed.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CANNED = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+          + str(len(BODY)).encode() + b"\r\n\r\n" + BODY)
 
 
 class CannedAdapter(requests.adapters.BaseAdapter):
@@ -131,6 +133,60 @@ def peer_calls(adapter: CannedAdapter) -> Tuple[Dict[str, Callable], List[str]]:
     return calls, notes
 
 
+def httpx_calls(adapter: CannedAdapter) -> Tuple[Dict[str, Callable], List[str]]:
+    """httpx on a ``MockTransport`` answering as the adapter does (counted on it)."""
+    try:
+        import httpx
+    except ImportError:
+        return {}, ["httpx: not importable"]
+
+    def answer(request):
+        adapter.calls += 1
+        return httpx.Response(200, headers={"Content-Type": "application/json"}, content=BODY)
+
+    client = httpx.Client(transport=httpx.MockTransport(answer))
+    params = {"limit": 10}
+    return {
+        "httpx GET (MockTransport)": lambda: client.get(URL, params=params).json(),
+        "httpx POST (MockTransport)": lambda: client.post(URL, json=POST_JSON).json(),
+    }, []
+
+
+class _CannedSocket:
+    """Enough of a socket for ``http.client``: writes are counted, reads get the canned answer."""
+
+    def __init__(self, adapter: CannedAdapter) -> None:
+        self.adapter = adapter
+
+    def sendall(self, data: bytes) -> None:
+        if data.startswith((b"GET ", b"POST ")):
+            self.adapter.calls += 1
+
+    def makefile(self, mode: str) -> io.BytesIO:
+        return io.BytesIO(CANNED)  # http.client makes one per response
+
+    def close(self) -> None:
+        pass
+
+
+def raw_calls(adapter: CannedAdapter) -> Dict[str, Callable]:
+    """The floor: ``http.client`` on one kept-alive connection, the query and JSON done by hand."""
+    connection = http.client.HTTPConnection("127.0.0.1", 9)
+    connection.sock = _CannedSocket(adapter)  # type: ignore[assignment]  # already "connected"
+    path = URL[len(BASE):]
+
+    def get():
+        connection.request("GET", f"{path}?{urlencode({'limit': 10})}")
+        return json.loads(connection.getresponse().read())
+
+    def post():
+        body = json.dumps(POST_JSON).encode()
+        connection.request("POST", path, body, {"Content-Type": "application/json"})
+        return json.loads(connection.getresponse().read())
+
+    return {"http.client GET (raw)": get, "http.client POST (raw)": post}
+
+
 @functools.lru_cache(maxsize=None)
 def import_restish():
     try:
@@ -171,121 +227,48 @@ def check(calls: Dict[str, Callable], adapter: CannedAdapter) -> List[str]:
 
 
 # --------------------------------------------------------------------------
-# Timing
-
-
-def time_batch(call: Callable, batch: int) -> float:
-    """Nanoseconds per call, averaged over one batch."""
-    start = time.perf_counter_ns()
-    for _ in range(batch):
-        call()
-    return (time.perf_counter_ns() - start) / batch
-
-
-def interleaved(calls: Dict[str, Callable], rounds: int, batch: int) -> Dict[str, float]:
-    """Median ns per call for each call, timed round-robin in a rotating order."""
-    names = list(calls)
-    samples: Dict[str, List[float]] = {name: [] for name in names}
-    for name in names:  # warm-up: caches, lazy imports, first-call paths
-        time_batch(calls[name], max(1, batch // 10))
-    for round_no in range(rounds):
-        shift = round_no % len(names)
-        for name in names[shift:] + names[:shift]:
-            gc.collect()
-            samples[name].append(time_batch(calls[name], batch))
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
-# --------------------------------------------------------------------------
-# Route resolution
-
-
-def synthetic_map(size: int) -> Dict[str, dict]:
-    """``size`` routes ``/r{i}/{id}/sub{j}``, ten ``sub`` per ``r``."""
-    return {f"/r{i}/{{id}}/sub{j}": {"methods": ["GET"]} for i, j in (divmod(k, 10) for k in range(size))}
-
-
-def resolution(rounds: int, batch: int) -> Tuple[Dict[int, float], List[str]]:
-    """Median ns to resolve ``client.r<i>['x'].sub<j>`` in maps of each size."""
-    restish, note = import_restish()
-    if restish is None:
-        return {}, [note]
-    navigations = {}
-    for size in ROUTE_SIZES:
-        i, j = (size // 10) // 2, min(5, size - 1)
-        try:
-            client = restish.Client(BASE, resources=synthetic_map(size))
-            fixed_i, fixed_j = f"r{i}", f"sub{j}"
-            navigate = (lambda c=client, a=fixed_i, b=fixed_j: getattr(getattr(c, a)["x"], b))
-            assert navigate().path.endswith(f"/r{i}/x/sub{j}"), navigate().path
-        except Exception as exc:  # noqa: BLE001
-            return {}, [f"restish route resolution: failed at {size} routes ({type(exc).__name__}: {exc})"]
-        navigations[size] = navigate
-    medians = interleaved(navigations, rounds, batch)
-    return medians, []
-
-
-# --------------------------------------------------------------------------
 # Report
 
 
 def run(rounds: int, batch: int) -> dict:
     adapter = CannedAdapter()
     calls = requests_calls(adapter)
-    peers, notes = peer_calls(adapter)
-    calls.update(peers)
-    mine, more = restish_calls(adapter)
-    calls.update(mine)
-    notes += more + check(calls, adapter)
-    medians = interleaved(calls, rounds, batch)
+    calls.update(raw_calls(adapter))
+    notes: List[str] = []
+    for builder in (httpx_calls, peer_calls, restish_calls):
+        more_calls, more = builder(adapter)
+        calls.update(more_calls)
+        notes += more
+    notes += check(calls, adapter)
+    medians = {name: figures["wall"] for name, figures in interleaved(calls, rounds, batch).items()}
     rows = []
     for name, ns in medians.items():
         baseline = medians.get("requests POST" if "POST" in name else "requests GET")
         rows.append({"name": name, "us_per_call": ns / 1000, "vs_requests": ns / baseline if baseline else None})
-    routes, more = resolution(rounds, batch * 5)
-    notes += [note for note in more if note not in notes]
-    result = {
+    return {
         "rounds": rounds, "batch": batch, "python": sys.version.split()[0],
-        "requests": requests.__version__, "calls": rows, "notes": notes,
-        "route_resolution_ns": {str(size): ns for size, ns in routes.items()},
+        "requests": requests.__version__, "environment_variables": len(os.environ),
+        "calls": rows, "notes": notes,
     }
-    if routes:
-        result["route_ratio_10k_over_10"] = routes[ROUTE_SIZES[-1]] / routes[ROUTE_SIZES[0]]
-    return result
 
 
 def print_table(result: dict) -> None:
-    print(f"per-call cost, canned in-process adapter; median of {result['rounds']} rounds x "
-          f"{result['batch']} calls (Python {result['python']}, requests {result['requests']})")
+    print(f"per-call cost, canned in-process answer; median of {result['rounds']} rounds x "
+          f"{result['batch']} calls (Python {result['python']}, requests {result['requests']}, "
+          f"{result['environment_variables']} environment variables)")
     width = max(len(row["name"]) for row in result["calls"])
     print(f"{'client':<{width}}  {'us/call':>9}  {'vs requests':>11}")
     for row in result["calls"]:
         ratio = f"{row['vs_requests']:.2f}x" if row["vs_requests"] else "-"
         print(f"{row['name']:<{width}}  {row['us_per_call']:>9.1f}  {ratio:>11}")
-    if result["route_resolution_ns"]:
-        print("\nroute resolution: client.r<i>['x'].sub<j>")
-        print(f"{'routes':>7}  {'ns/resolution':>13}")
-        for size, ns in result["route_resolution_ns"].items():
-            print(f"{int(size):>7,}  {ns:>13.0f}")
-        print(f"ratio 10k/10: {result['route_ratio_10k_over_10']:.2f}")
     for note in result["notes"]:
         print(note)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=25, help="timed batches per client (default 25)")
-    parser.add_argument("--batch", type=int, default=200, help="calls per batch (default 200)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    args = parser.parse_args(argv)
-    if args.rounds < 1 or args.batch < 1:
-        parser.error("--rounds and --batch must be at least 1")
+    args = arguments(__doc__, rounds=25, batch=200).parse_args(argv)
     result = run(args.rounds, args.batch)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print_table(result)
-    return 0
+    return show(result, args.json, print_table)
 
 
 if __name__ == "__main__":

@@ -29,11 +29,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Dict, List
 
+from common import TESTS  # puts the restish to time on sys.path
 from transfer import _baseline_kib, _peak_kib  # the same peak-RSS measure as the transfer bench
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+sys.path.insert(1, TESTS)
 
 import requests  # noqa: E402 - after the path set-up, like restish
 

@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Dict, List
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import ROOT  # the checkout whose restish is started
 BASELINE = "python -c 'import requests'"
 
 

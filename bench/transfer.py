@@ -190,7 +190,7 @@ def child(case: str, url: str, path: str, size: int, out: str) -> None:
 
     import requests  # noqa: F401 - imported before the baseline, like everything a case uses
     import requests_toolbelt.multipart.encoder  # noqa: F401
-    sys.path.insert(0, os.path.dirname(HERE))
+    import common  # noqa: F401 - puts the restish to time on sys.path
     import restish
     import restish.uploads  # noqa: F401
     restish.Client  # noqa: B018 - resolve the lazy import now
