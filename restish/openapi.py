@@ -44,8 +44,9 @@ import json
 import keyword
 import logging
 import re
+from collections.abc import Iterable, Iterator, Mapping  # not typing's: its isinstance is several times slower
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
@@ -260,10 +261,17 @@ class Refs:
 
     def pointer(self, ref: str, where: str) -> Any:
         """The node a ``#/a/b~1c`` JSON pointer names; MapError if there is none."""
+        node, problem = self._follow(ref)
+        if problem:
+            raise MapError(f"{where}: {problem}", self.source)
+        return node
+
+    def _follow(self, ref: str) -> tuple[Any, str | None]:
+        """``(the node ref names, None)``, or ``(None, why there is none)``."""
         node: Any = self.data
         pointer = unquote(ref[1:])
         if pointer and not pointer.startswith("/"):
-            raise MapError(f"{where}: broken $ref {ref!r}: not a JSON pointer ('#/...')", self.source)
+            return None, f"broken $ref {ref!r}: not a JSON pointer ('#/...')"
         for part in pointer.split("/")[1:] if pointer else ():
             part = part.replace("~1", "/").replace("~0", "~")
             if isinstance(node, Mapping) and part in node:
@@ -271,14 +279,48 @@ class Refs:
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
             else:
-                raise MapError(f"{where}: broken $ref {ref!r}: nothing at {part!r}", self.source)
-        return node
+                return None, f"broken $ref {ref!r}: nothing at {part!r}"
+        return node, None
 
     def check_all(self) -> None:
-        """Every local ``$ref`` in the document must point somewhere."""
-        for where, ref in _refs_in(self.data):
+        """Every local ``$ref`` in the document must point somewhere.
+
+        Each distinct reference is followed once; where a broken one sits is
+        sought (by the slower walk that names places) only when there is one.
+        """
+        for ref in _local_refs(self.data):
+            problem = self._follow(ref)[1]
+            if problem:
+                where = next(where for where, found in _refs_in(self.data) if found == ref)
+                raise MapError(f"{where}: {problem}", self.source)
+
+
+def _local_refs(data: Any) -> dict:
+    """Every local ``$ref`` (``#...``) once, in the order :func:`_refs_in` meets them (a dict as an ordered set).
+
+    Walking a big document (GitHub's is 12 MiB) is most of the cost of
+    translating it, so scalars are passed over by their exact type before any
+    ``isinstance``, and no place names are built.
+    """
+    found: dict = {}
+    stack: list = [data]
+    seen: set[int] = set()  # each container once: YAML aliases share them
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, list):
+            stack.extend(v for v in node if type(v) not in _SCALARS)
+        elif isinstance(node, Mapping):
+            ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#"):
-                self.pointer(ref, where)
+                found.setdefault(ref, None)
+            stack.extend(v for v in node.values() if type(v) not in _SCALARS)
+    return found
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _refs_in(data: Any) -> Iterator[tuple[str, Any]]:
@@ -476,7 +518,7 @@ def _build_map(routes: dict[str, _Route], notes: list, client_names: frozenset) 
     for segment in sorted(client_names & segments.keys()):
         notes.append(f"/{segment} ({segments[segment]}): api.{segment} is the Client's own attribute; "
                      f"reach the path as api[{segment!r}]")
-    taken = client_names | segments.keys()
+    taken = _Taken(client_names | segments.keys())
     raw: dict = {}
     for template, route in routes.items():
         verbs = list(dict.fromkeys(verb for verb, _, _ in route.operations))
@@ -530,7 +572,7 @@ def _route_doc(route: _Route, verbs: list) -> str | dict | None:
     return docs
 
 
-def _rpc_name(operation_id: Any, verb: str, taken: set, notes: list, template: str) -> str | None:
+def _rpc_name(operation_id: Any, verb: str, taken: _Taken, notes: list, template: str) -> str | None:
     """A unique identifier for ``operation_id`` (added to ``taken``), or None."""
     if operation_id is None:
         return None
@@ -545,12 +587,41 @@ def _rpc_name(operation_id: Any, verb: str, taken: set, notes: list, template: s
         return None
     if keyword.iskeyword(base):
         base += "_"
-    candidates = (base, f"{base}_{verb.lower()}", *(f"{base}_{verb.lower()}_{n}" for n in range(2, 10_000)))
-    name = next(c for c in candidates if c not in taken)
+    name = taken.first_free(base, verb)
     taken.add(name)
     if name != operation_id:
         notes.append(f"operationId {operation_id!r} ({verb} {template}) is named {name}")
     return name
+
+
+class _Taken(set):
+    """The names taken so far, and for each ``base_verb`` stem the number its next name may have.
+
+    Numbers only grow, as names are only ever added: a stem's next free name is
+    found from there, not from 2, and a thousand operations of one operationId
+    and verb cost a thousand lookups, not half a million.
+    """
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        super().__init__(names)
+        self.numbers: dict[str, int] = {}
+
+    def first_free(self, base: str, verb: str) -> str:
+        """``base``, else ``base_verb``, else ``base_verb_2``, ``_3``...: the first not taken.
+
+        Made one at a time: most operationIds are free as they are, and making
+        10,000 candidates for each cost GitHub's description 12 million strings.
+        """
+        if base not in self:
+            return base
+        stem = f"{base}_{verb.lower()}"
+        if stem not in self:
+            return stem
+        number = self.numbers.get(stem, 2)
+        while f"{stem}_{number}" in self:
+            number += 1
+        self.numbers[stem] = number + 1
+        return f"{stem}_{number}"
 
 
 # ---------------------------------------------------------------- base URL

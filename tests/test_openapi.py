@@ -6,6 +6,7 @@ the fault server's ``/status/200?body=`` route; its relative server URL
 ``/json/{version}`` lands on the fault server's echo route, so every call
 shows what went over the wire.
 """
+import hashlib
 import json
 import logging
 import os
@@ -450,3 +451,43 @@ def test_operation_ids_named_like_the_root_proxys_verbs_are_renamed():
     assert "operationId 'get' (GET /things) is named get_get" in translation.notes
     api = restish.Client.from_openapi(doc, url="http://h")
     assert api.get_get.route.template == "/things" and api.path == "/"
+
+
+_IDS = ["list", "get", "close", "item", "item_get", "item_get_2", "2fa", "class", "people", "list-all",
+        "__heartbeat__", "Item", "item_post", "", "---", "session", "x.y", "x_y", "login", "iterate"]
+_VERBS = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+
+def _colliding_document():
+    """400 paths whose operationIds collide with each other, Client attributes and segments."""
+    paths = {}
+    for n in range(400):
+        segment = ["people", "items", "session", "things", "login"][n % 5]
+        path = f"/{segment}/n{n}" if n % 7 else f"/{segment}{n}"
+        verbs = [_VERBS[(n + k) % 7] for k in range(1 + n % 3)]
+        paths[path] = {verb: {"operationId": _IDS[(n * 3 + k * 5) % len(_IDS)]} for k, verb in enumerate(verbs)}
+    return {"openapi": "3.0.0", "paths": paths}
+
+
+def test_rpc_names_of_colliding_operation_ids_are_those_restish_always_gave():
+    # The digest of the 720 names restish 0.x gave this document (fc6c096, which built
+    # 10,000 candidates per name): making candidates lazily must not change one of them.
+    raw = translate(load(_colliding_document())).raw
+    lines = sorted(f"{verb} {template} {name}"
+                   for template, spec in raw.items() for verb, name in spec.get("names", {}).items())
+    assert len(lines) == 720
+    assert hashlib.sha1("\n".join(lines).encode()).hexdigest() == "4d31f91970b519c85261f78342472f3730a48358"
+    names = {(template, verb): name for template, spec in raw.items() for verb, name in spec.get("names", {}).items()}
+    assert names[("/things/n373", "put")] == "iterate_put_6"     # the sixth PUT named iterate
+    assert names[("/session/n2", "put")] == "op_2fa"             # a leading digit
+    assert ("/items/n11", "delete") not in names                 # operationId '' names nothing
+
+
+def test_thousands_of_operations_sharing_one_operation_id_are_all_named():
+    # restish once stopped at 10,000 names a verb (StopIteration, not a MapError).
+    count = 10_001
+    doc = {"openapi": "3.0.0", "paths": {f"/p{n}": {"get": {"operationId": "ping"}} for n in range(count)}}
+    api = restish.Client.from_openapi(doc, url="http://h")
+    assert len(api.routes.rpc) == count
+    assert api.ping.route.template == "/p0" and api.ping_get.route.template == "/p1"
+    assert api.ping_get_10000.route.template == f"/p{count - 1}"
