@@ -5,7 +5,9 @@ lookup, so a call costs the same whatever the size of the map.
 """
 from __future__ import annotations
 
+import bisect
 import difflib
+import functools
 import hashlib
 import os
 import re
@@ -192,8 +194,48 @@ class Node:
     suffix: str = ""   # "/" when the route here has a trailing slash; added to path and URL
 
     def suggest(self, name: str) -> list[str]:
-        """The fixed names closest to ``name``, best first."""
-        return difflib.get_close_matches(name, list(self.fixed), n=3, cutoff=0.6)
+        """The fixed names closest to ``name``, best first.
+
+        Up to :data:`COMPARE_ALL` siblings, every one is compared; among more,
+        only those next to ``name`` in spelling order, forwards and backwards
+        (see :class:`_Siblings`): a typo costs the same among 100,000 as among 100.
+        """
+        names = self.fixed if len(self.fixed) <= COMPARE_ALL else self._siblings.near(name)
+        return difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
+
+    @functools.cached_property
+    def _siblings(self) -> "_Siblings":
+        # Built at the first typo among many siblings, not for every big map loaded.
+        return _Siblings(self.fixed)
+
+
+def _backwards(name: str) -> str:
+    return name[::-1]
+
+
+COMPARE_ALL = 256  # fixed siblings up to which a typo is compared with every one
+NEIGHBOURS = 16    # beyond: names compared on each side of the typo, in each order
+
+
+class _Siblings:
+    """Many names sorted by spelling, and by spelling read backwards.
+
+    A name one or two typos away from another sorts near it one way or the
+    other: a slip after the first letters keeps the start (``activites`` sorts
+    among ``activities_...``), a slip at the start keeps the end.
+    """
+
+    def __init__(self, names: Any) -> None:
+        self.forward = sorted(names)
+        self.backward = sorted(names, key=_backwards)
+        self.reversed = [_backwards(name) for name in self.backward]  # what bisect compares
+
+    def near(self, name: str) -> set[str]:
+        """The names within :data:`NEIGHBOURS` places of ``name``, in either order."""
+        at = bisect.bisect_left(self.forward, name)
+        back = bisect.bisect_left(self.reversed, _backwards(name))
+        return {*self.forward[max(0, at - NEIGHBOURS):at + NEIGHBOURS],
+                *self.backward[max(0, back - NEIGHBOURS):back + NEIGHBOURS]}
 
 
 @dataclass(frozen=True, eq=False)

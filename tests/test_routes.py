@@ -251,3 +251,30 @@ def test_a_route_built_by_hand_is_checked_when_built():
     with pytest.raises(restish.MapError, match="route /x: 'items' must be a key"):
         Route("/x", frozenset({"GET"}), items=5)
     assert Route("/x", frozenset({"GET"}), paginate={"style": "page"}, items="data").items == "data"
+
+
+WORDS = ("people", "activities", "contexts", "comments", "likes", "favorites", "subscriptions", "admin")
+
+
+def test_typos_among_many_siblings_are_suggested_from_names_spelt_alike():
+    # 8,000 siblings: past the size where every one is compared with the typo.
+    names = [f"{WORDS[i % len(WORDS)]}_{i // len(WORDS)}" for i in range(8000)]
+    api = restish.Client("http://h", resources={f"/{name}": {"methods": ["GET"]} for name in names})
+    for typo, meant in [("activites_250", "activities_250"),      # a letter left out in the middle
+                        ("xomments_999", "comments_999"),          # the first letter wrong
+                        ("people_99x", "people_99"),               # one too many at the end
+                        ("favorites_1-0", "favorites_10")]:        # a slip near the end
+        with pytest.raises(restish.UnknownResource) as info:
+            getattr(api, typo)
+        assert meant in info.value.suggestions, (typo, info.value.suggestions)
+        with pytest.raises(restish.UnknownResource) as info:
+            api[typo]
+        assert meant in info.value.suggestions
+
+
+def test_typos_among_few_siblings_compare_with_every_one():
+    import difflib
+    names = [f"{word}{n}" for word in WORDS for n in range(30)]  # 240 siblings
+    node = compile_map({f"/{name}": {"methods": ["GET"]} for name in names}).root
+    for typo in ("pepole3", "xikes29", "admin", "subscriptions_1", "zzz"):
+        assert node.suggest(typo) == difflib.get_close_matches(typo, names, n=3, cutoff=0.6)
