@@ -40,6 +40,9 @@ class Exact:
     def _default_payload(self, method: str) -> None:
         return None
 
+    def _url_for(self, method: str) -> str:
+        return self.url
+
 
 def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | None = None) -> Call:
     """The call to send; ``url``, an exact URL (a next-page link), replaces the resource's.
@@ -58,7 +61,7 @@ def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | No
     timeout = sender.timeout
     if "timeout" in options:
         timeout = check_timeout(options["timeout"], f"{method} {resource.path}: ")
-    url = url or resource.url
+    url = url or resource._url_for(method)
     if encoded:
         url = f"{url}{'&' if '?' in url else '?'}{encoded}"
     call = Call(method, resource, requests.PreparedRequest(), timeout,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from typing import Any, Callable, Iterable, Iterator, Mapping
+from urllib.parse import quote
 
 import requests
 
@@ -18,7 +19,7 @@ from .errors import InvalidValue, MapError, UnknownItem
 from .payloads import QUERY_VERBS
 from .redact import redact_url
 from .resources import ROOT_ATTRIBUTES, NotAContainer, Resource, ResourceCollection
-from .routes import RouteMap, bundled_path, load_map
+from .routes import RouteMap, bundled_path, fill_segment, load_map, parse_segment
 from .sending import DEFAULT_TIMEOUT, Sender
 
 __all__ = ["Client", "BUNDLED"]
@@ -59,7 +60,7 @@ class RpcMethod:
 
         ``self`` is positional-only, so a route variable may be called ``self``.
         """
-        return self._client._call_rpc(self.route, self.method, kwargs)
+        return self._client._call_rpc(self.route, self.method, kwargs, self.name)
 
     def iterate(self, /, **kwargs: Any) -> Iterator[Any]:
         """The items of every page of a GET listing, as ``.iterate()`` on its proxy gives them.
@@ -69,16 +70,16 @@ class RpcMethod:
         if self.method != "GET":
             raise InvalidValue(f"{self.method} {self.route.template}: {self.name}.iterate() pages GET "
                                f"listings, and {self.name} is a {self.method}")
-        return self._client._rpc_resource(self.route, self.method, kwargs).iterate(**kwargs)
+        return self._client._rpc_resource(self.route, self.method, kwargs, self.name).iterate(**kwargs)
 
     @property
     def __doc__(self) -> str:  # type: ignore[override]  # help() shows the map's doc
         route = self.route
         doc = route.docs.get(self.method) if route.docs else route.doc  # the doc of this verb
-        return f"{self.method} {route.template}\n\n{doc or ''}".strip()
+        return f"{self.method} {route.template_for(self.method, self.name)}\n\n{doc or ''}".strip()
 
     def __repr__(self) -> str:
-        return f"<rpc {self.name}: {self.method} {self.route.template}>"
+        return f"<rpc {self.name}: {self.method} {self.route.template_for(self.method, self.name)}>"
 
 
 class Client(Sender, NotAContainer):
@@ -110,12 +111,15 @@ class Client(Sender, NotAContainer):
         session: requests.Session | None = None,
         expand: bool = True,
         on_token: Callable[[str], Any] | None = None,
+        trailing_slash: bool = False,
     ) -> None:
         self._settings = dict(url=url, resources=resources, defaults=defaults, auth=auth,
                               headers=headers, timeout=timeout, retries=retries, verify=verify,
-                              app=app, session=session, expand=expand, on_token=on_token)
+                              app=app, session=session, expand=expand, on_token=on_token,
+                              trailing_slash=trailing_slash)
+        _check_trailing_slash(trailing_slash, resources)
         super().__init__(url, auth, headers, timeout, retries, verify, app, session, expand, on_token)
-        self._map = _choose_map(resources, defaults)
+        self._map = _choose_map(resources, defaults, trailing_slash)
         self._root = ResourceCollection(self, self._map.root, "")
         self._check_rpc_names()  # last: instance attributes (url, session...) are set by now
 
@@ -195,24 +199,43 @@ class Client(Sender, NotAContainer):
 
     # -- calls -----------------------------------------------------------
 
-    def _call_rpc(self, route, method: str, kwargs: dict) -> Any:
-        return self._call(self._rpc_resource(route, method, kwargs), method, kwargs)
+    def _call_rpc(self, route, method: str, kwargs: dict, name: str) -> Any:
+        resource = self._rpc_resource(route, method, kwargs, name)
+        template = route.template_for(method, name)
+        url = resource._url_for(method, template != "/" and template.endswith("/"))
+        return self._call(resource, method, kwargs, url if url != resource._url_for(method) else None)
 
-    def _rpc_resource(self, route, method: str, kwargs: dict) -> Resource:
-        """The proxy of ``route`` with its variables popped from ``kwargs`` (the rest is the payload)."""
+    def _rpc_resource(self, route, method: str, kwargs: dict, name: str) -> Resource:
+        """The proxy of ``route`` with its variables popped from ``kwargs`` (the rest is the payload).
+
+        The variables are those of the name's own template (:meth:`Route.template_for`); a
+        segment holding several (``{base}...{head}``) gets each value encoded on its own.
+        """
         resource = self._root
-        where = f"{method} {route.template}"
-        for segment in route.template.strip("/").split("/") if route.template != "/" else ():
-            if segment.startswith("{"):
-                name = segment[1:-1]
-                if name not in kwargs:
-                    raise InvalidValue(f"{where}: {route.names[method]}() is missing route variable {name!r}")
-                try:
-                    resource = resource._variable(str(kwargs.pop(name)))
-                except InvalidValue as exc:
-                    raise InvalidValue(f"{where}: {exc}") from exc
-            else:
+        template = route.template_for(method, name)
+        where = f"{method} {template}"
+        for segment in template.strip("/").split("/") if template != "/" else ():
+            pieces = parse_segment(segment) or ()
+            if not any(is_var for is_var, _ in pieces):
                 resource = resource._fixed(segment, UnknownItem)
+                continue
+            try:
+                values = {var: str(kwargs.pop(var)) for is_var, var in pieces if is_var and var in kwargs}
+                missing = [var for is_var, var in pieces if is_var and var not in values]
+                if missing:
+                    raise InvalidValue(f"{name}() is missing route variable {missing[0]!r}")
+                if len(pieces) == 1:
+                    resource = resource._variable(values[pieces[0][1]])
+                else:
+                    text = "".join(values[t] if is_var else t for is_var, t in pieces)
+                    empty = next((var for var, value in values.items() if not value), None)
+                    if empty or text in (".", ".."):
+                        raise InvalidValue(f"{name}(): {text!r} cannot be the segment {segment}"
+                                           + (f": {empty!r} is empty" if empty else ""))
+                    encoded = fill_segment(pieces, lambda value, _: quote(value, safe=""), values.__getitem__)
+                    resource = resource._variable(text, encoded)
+            except InvalidValue as exc:
+                raise InvalidValue(f"{where}: {exc}") from exc
         return resource
 
     # -- writes that wait for the commit ---------------------------------------
@@ -291,14 +314,23 @@ def _after_commit_of(client: Client, manager: Any) -> AfterCommit:
     return AfterCommit(client, manager)
 
 
-def _choose_map(resources: Any, defaults: Any) -> RouteMap:
+def _check_trailing_slash(trailing_slash: Any, resources: Any) -> None:
+    """``trailing_slash=`` is a bool, and True only in permissive mode, where no template says."""
+    if not isinstance(trailing_slash, bool):
+        raise InvalidValue(f"Client(trailing_slash=...) must be True or False, not {trailing_slash!r}")
+    if trailing_slash and resources is not None:
+        raise InvalidValue("Client(trailing_slash=True) is for permissive mode (resources=None); with a "
+                           "map, each route template says whether its path ends with '/'")
+
+
+def _choose_map(resources: Any, defaults: Any, trailing_slash: bool = False) -> RouteMap:
     if isinstance(resources, RouteMap):
         return resources
     if resources is BUNDLED and defaults is BUNDLED:
         return bundled_map()
     if resources is BUNDLED:
         resources = bundled_path("resources.yaml")
-    return load_map(resources, None if defaults is BUNDLED else defaults)
+    return load_map(resources, None if defaults is BUNDLED else defaults, trailing_slash)
 
 
 def _restore_client(settings: dict) -> Client:

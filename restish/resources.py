@@ -128,14 +128,20 @@ class Resource(NotAContainer):
             raise error(self.path, name, self._node.suggest(name))
         return ResourceCollection(self._client, node, f"{self._path}/{segment}", self._trail + ((False, name),))
 
-    def _variable(self, text: str) -> "ResourceItem":
+    def _variable(self, text: str, encoded: str | None = None) -> "ResourceItem":
+        """The item ``text`` below this proxy. ``encoded``: the segment already encoded piece
+        by piece (an RPC name filling ``{base}...{head}``), sent as it is."""
         node = self._node if self._client._map.permissive else self._node.var
         if node is None:
             raise UnknownItem(self.path, text, self._node.suggest(text))
-        if node.transform is not None:
-            text = node.transform(text)
-        path = f"{self._path}/{encode_segment(text, self._path)}"
-        return ResourceItem(self._client, node, path, self._trail + ((True, text),))
+        if encoded is None:
+            if node.transform is not None:
+                text = node.transform(text)
+            step: Any = text
+            encoded = encode_segment(text, self._path)
+        else:
+            step = (text, encoded)
+        return ResourceItem(self._client, node, f"{self._path}/{encoded}", self._trail + ((True, step),))
 
     # -- what the map says -------------------------------------------
 
@@ -155,6 +161,18 @@ class Resource(NotAContainer):
         OpenAPI joins a server URL and a path; without one, the base URL as given.
         """
         return self._client.url + ((self._path + self._node.suffix) or ("/" if self._node.route else ""))
+
+    def _url_for(self, method: str, slash: bool | None = None) -> str:
+        """The URL ``method`` goes to: :attr:`url`, but with the trailing slash of the verb's
+        own template (or ``slash``) where the route merges spellings of its path."""
+        route = self._node.route
+        if slash is None:
+            if route is None or not route.templates:
+                return self.url
+            slash = route.slash_for(method)
+        if slash == bool(self._node.suffix) or not self._path:
+            return self.url
+        return self._client.url + self._path + ("/" if slash else "")
 
     @property
     def route(self) -> str | None:
@@ -298,7 +316,7 @@ ROOT_ATTRIBUTES = frozenset(name for name in vars(Resource) if not name.startswi
 # tests/test_house.py holds it against the Client class.
 CLIENT_ATTRIBUTES = ROOT_ATTRIBUTES | frozenset({
     "after_commit", "after_commit_on", "app", "auth", "close", "concurrently", "expand", "from_openapi", "headers", "last_response",
-    "login", "on_token", "resources", "retries", "routes", "session", "timeout", "verify",
+    "login", "on_token", "resources", "retries", "routes", "session", "timeout", "trailing_slash", "verify",
 })
 
 
@@ -317,6 +335,9 @@ def _navigate(client: "Navigator", trail: tuple) -> Resource:
     """Rebuild a proxy from its trail (used by pickle)."""
     proxy: Resource = client._root
     for is_variable, value in trail:
-        proxy = proxy._variable(value) if is_variable else proxy._fixed(value, UnknownItem)
+        if not is_variable:
+            proxy = proxy._fixed(value, UnknownItem)
+        else:
+            proxy = proxy._variable(*value) if isinstance(value, tuple) else proxy._variable(value)
     return proxy
 

@@ -252,21 +252,26 @@ class RouteMap:
 
     def __reduce__(self):
         # MappingProxyType does not pickle; rebuild from the plain sources instead.
-        return (_restore, (dict(self.raw), dict(self.raw_defaults), self.source, self.permissive))
+        return (_restore, (dict(self.raw), dict(self.raw_defaults), self.source, self.permissive,
+                           bool(self.root.suffix)))
 
     def __iter__(self) -> Iterator[Route]:
         return iter(self.routes.values())
 
 
-def _restore(raw, raw_defaults, source, permissive):
+def _restore(raw, raw_defaults, source, permissive, trailing_slash=False):
     if permissive:
-        return permissive_map(raw_defaults)
+        return permissive_map(raw_defaults, trailing_slash)
     return compile_map(raw, raw_defaults, source)
 
 
-def permissive_map(defaults: Mapping[str, Any] | None = None) -> RouteMap:
-    """A map that allows every path and verb; defaults are keyed by literal path."""
-    return RouteMap(root=Node(), source="<permissive>", permissive=True,
+def permissive_map(defaults: Mapping[str, Any] | None = None, trailing_slash: bool = False) -> RouteMap:
+    """A map that allows every path and verb; defaults are keyed by literal path (as sent).
+
+    With ``trailing_slash`` every path ends with '/' (Django, DRF): permissive
+    navigation stays on the root node, so its suffix is every proxy's.
+    """
+    return RouteMap(root=Node(suffix="/" if trailing_slash else ""), source="<permissive>", permissive=True,
                     raw_defaults=MappingProxyType(dict(defaults or {})))
 
 
@@ -686,13 +691,14 @@ def _allowed_verbs(routes: Mapping | None, template: str) -> set:
     return {str(m).upper() for m in methods} if isinstance(methods, list) else set(VERBS)
 
 
-def load_map(resources: Any, defaults: Any = None) -> RouteMap:
-    """Read and compile ``resources`` (None: permissive) with ``defaults``."""
+def load_map(resources: Any, defaults: Any = None, trailing_slash: bool = False) -> RouteMap:
+    """Read and compile ``resources`` (None: permissive, every path ending with '/' when
+    ``trailing_slash``) with ``defaults``."""
     raw_defaults, defaults_name, defaults_lines = (
         read_yaml(defaults, "defaults") if defaults is not None else (None, "<defaults>", {})
     )
     if resources is None:
-        return permissive_map(check_defaults(raw_defaults, defaults_name, defaults_lines, None))
+        return permissive_map(check_defaults(raw_defaults, defaults_name, defaults_lines, None), trailing_slash)
     raw, name, lines = read_yaml(resources, "resources")
     return compile_map(raw, raw_defaults, name, lines, defaults_name, defaults_lines)
 

@@ -302,3 +302,53 @@ def test_an_rpc_name_may_not_hide_the_root_proxys_verbs_and_attributes(name, roo
     taken = rf"route /things: RPC name {name!r} is taken by the root proxy's api\.{name}"
     with pytest.raises(restish.MapError, match=taken):
         restish.Client("http://h", resources=resources)
+
+
+SEGMENTS = {
+    "/json/{owner}/compare/{base}...{head}": {"methods": ["GET"], "names": {"get": "compare"}},
+    "/json/ops/{name}:cancel": {"methods": ["POST"], "names": {"post": "cancel"}},
+}
+
+
+@pytest.fixture
+def segments(fault):
+    with restish.Client(fault.url, resources=SEGMENTS, retries=0) as client:
+        yield client
+
+
+def test_an_rpc_name_fills_each_variable_of_a_segment_encoded_on_its_own(segments):
+    assert segments.compare(owner="o", base="main", head="feat/x")["path"] == "/json/o/compare/main...feat%2Fx"
+    assert segments.cancel(name="op 1")["path"] == "/json/ops/op%201:cancel"   # the ':' is the template's
+
+
+def test_navigation_takes_the_whole_segment_as_one_value(segments):
+    assert segments.json["o"].compare["main...dev"].get()["path"] == "/json/o/compare/main...dev"
+    assert segments.json.ops["a:cancel"].route == "/json/ops/{name}:cancel"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"owner": "o", "base": "main"}, r"compare\(\) is missing route variable 'head'"),
+    ({"owner": "o", "base": "", "head": "dev"}, r"compare\(\): '\.\.\.dev' cannot be the segment \{base\}\.\.\.\{head\}: 'base' is empty"),
+])
+def test_a_segment_of_several_variables_needs_each(segments, kwargs, message):
+    with pytest.raises(restish.InvalidValue, match=r"^GET /json/\{owner\}/compare/\{base\}\.\.\.\{head\}: " + message):
+        segments.compare(**kwargs)
+
+
+def test_permissive_mode_may_end_every_path_with_a_slash(fault):
+    import pickle
+    with restish.Client(fault.url, resources=None, trailing_slash=True, retries=0) as api:
+        echo = api.json.things[7].patch(size=1)
+        assert (echo["method"], echo["path"], echo["json"]) == ("PATCH", "/json/things/7/", {"size": 1})
+        assert api.json.things.url == f"{fault.url}/json/things/"
+        assert pickle.loads(pickle.dumps(api)).json.things.path == "/json/things/"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"trailing_slash": "yes", "resources": None}, "must be True or False, not 'yes'"),
+    ({"trailing_slash": True}, r"trailing_slash=True\) is for permissive mode"),
+    ({"trailing_slash": True, "resources": MAP}, "each route template says"),
+])
+def test_trailing_slash_is_checked_when_the_client_is_built(kwargs, message):
+    with pytest.raises(restish.InvalidValue, match=message):
+        restish.Client("http://h", **kwargs)

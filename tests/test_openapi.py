@@ -71,6 +71,46 @@ def test_operation_ids_become_rpc_names(petstore):
     assert petstore.op_2fast()["path"] == "/json/v1/health"
 
 
+def test_each_operation_goes_to_its_own_template(petstore):
+    # /pets and /pets/ are one route; each operation keeps its own spelling, slash included.
+    sent = {name: (echo["method"], echo["path"]) for name, echo in [
+        ("list_pets", petstore.list_pets()), ("listPetsAgain", petstore.listPetsAgain()),
+        ("deleteAllPets", petstore.deleteAllPets()), ("proxy delete", petstore.pets.delete()),
+        ("proxy get", petstore.pets.get())]}
+    assert sent == {"list_pets": ("GET", "/json/v1/pets"), "listPetsAgain": ("GET", "/json/v1/pets/"),
+                    "deleteAllPets": ("DELETE", "/json/v1/pets/"), "proxy delete": ("DELETE", "/json/v1/pets/"),
+                    "proxy get": ("GET", "/json/v1/pets")}
+    assert repr(petstore.listPetsAgain) == "<rpc listPetsAgain: GET /pets/>"
+
+
+def test_text_around_a_variable_is_kept(petstore):
+    assert petstore.getPhoto(name="a b/c")["path"] == "/json/v1/photos/a%20b%2Fc.json"   # the value encoded
+    assert petstore.photos["rex.json"].get()["path"] == "/json/v1/photos/rex.json"       # the whole segment
+
+
+def test_a_trailing_slash_is_kept(fault):
+    doc = {"openapi": "3.0.0", "paths": {"/json/things/": {"post": {"operationId": "createThing"}},
+                                         "/json/things/{id}/": {"patch": {"operationId": "patchThing"}}}}
+    api = restish.Client.from_openapi(doc, url=fault.url)
+    echo = api.createThing(name="x")
+    assert (echo["method"], echo["path"], echo["json"]) == ("POST", "/json/things/", {"name": "x"})
+    assert api.patchThing(id=7, size=1)["path"] == "/json/things/7/"
+    assert api.json.things[7].patch(size=1)["path"] == "/json/things/7/"
+
+
+def test_merged_templates_keep_their_own_variable_names(fault):
+    # GitHub's /orgs/{org}/attestations/{attestation_id} (DELETE) and .../{subject_digest} (GET).
+    doc = {"openapi": "3.0.0", "paths": {
+        "/json/{org}/att/{attestation_id}": {"delete": {"operationId": "deleteAtt"}},
+        "/json/{org}/att/{subject_digest}": {"get": {"operationId": "listAtt"}}}}
+    api = restish.Client.from_openapi(doc, url=fault.url)
+    assert api.listAtt(org="o", subject_digest="sha256:ab")["path"] == "/json/o/att/sha256%3Aab"
+    assert api.deleteAtt(org="o", attestation_id=5)["path"] == "/json/o/att/5"
+    with pytest.raises(restish.InvalidValue, match=r"GET /json/\{org\}/att/\{subject_digest\}: listAtt\(\) "
+                                                   r"is missing route variable 'subject_digest'"):
+        api.listAtt(org="o", attestation_id=5)
+
+
 def test_docs_are_summaries_then_query_parameters(petstore):
     raw = translate(load(PETSTORE)).raw
     # /pets: three operations saying three things (DELETE from /pets/), so one text per verb.

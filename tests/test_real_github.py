@@ -56,14 +56,11 @@ def test_create_release_sends_the_declared_names(github, recorder):
                                         "generate_release_notes": True}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: two templates merged under one variable name: "
-                                       "missing route variable 'attestation_id'")
 def test_list_attestations_uses_its_own_variable(github, recorder):
     github.orgs_list_attestations(org="octo", subject_digest="sha256:abc")
     assert recorder.requests[-1]["path"] == "/orgs/octo/attestations/sha256:abc"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: /compare/{base}...{head} is skipped")
 def test_compare_fills_both_variables_of_one_segment(github, recorder):
     github.repos_compare_commits(owner="octo", repo="hello", base="main", head="dev")
     assert recorder.requests[-1]["path"] == "/repos/octo/hello/compare/main...dev"
