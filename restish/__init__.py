@@ -27,7 +27,7 @@ _EXPORTS = {
     )},
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
-_SUBMODULES = frozenset({"auth", "retry"})
+_SUBMODULES = frozenset({"auth", "retry", "plone"})
 
 if TYPE_CHECKING:
     from .client import BUNDLED, Client

@@ -1,0 +1,149 @@
+"""restish.plone in a real Plone 6 site: the profile, the control panel, the site's client."""
+import re
+import threading
+import uuid
+
+import pytest
+import requests
+import transaction
+import Zope2
+from plone import api as plone_api
+from plone.browserlayer.interfaces import ILocalBrowserLayerType
+from plone.base.utils import get_installer
+from zope.component import getSiteManager
+from zope.pytestlayer import fixture
+
+import restish.plone
+from plone_site import FUNCTIONAL, OWNER, site_url
+from restish.plone.interfaces import MASK
+
+globals().update(fixture.create(FUNCTIONAL, session_fixture_name="plone_server",
+                                class_fixture_name="plone_class", function_fixture_name="plone"))
+pytestmark = pytest.mark.usefixtures("plone_server")  # set the site up once per process, not per test
+
+TOKEN = "tok-" + "7f3a9c1e5b" * 2         # secrets the pages must never contain
+AUTH = "basic:robot:pw-" + "c0ffee42" * 2
+JSON = {"Accept": "application/json"}
+NAMES = ("url", "resources", "defaults", "auth", "token", "timeout")
+
+
+def set_records(**values):
+    """Store ``restish.<name>`` records and commit, so the WSGI server sees them."""
+    for name, value in values.items():
+        plone_api.portal.set_registry_record(f"restish.{name}", value)
+    transaction.commit()
+
+
+def stored(name):
+    """A record as the server's requests committed it, read through a new connection."""
+    app = Zope2.app()  # the test's own connection keeps its snapshot
+    try:
+        return app[plone_api.portal.get().getId()].portal_registry[f"restish.{name}"]
+    finally:
+        app._p_jar.close()
+
+
+def restish_records():
+    return {key for key in plone_api.portal.get_tool("portal_registry").records.keys() if key.startswith("restish.")}
+
+
+def configlets():
+    return {action.getId() for action in plone_api.portal.get_tool("portal_controlpanel").listActions()}
+
+
+def browser_layers():
+    return {name for name, _ in getSiteManager().getUtilitiesFor(ILocalBrowserLayerType)}
+
+
+def test_profile_installs_and_uninstalls_cleanly(plone):
+    installer = get_installer(plone["portal"], plone["request"])
+    assert installer.is_product_installed("restish.plone")
+    assert restish_records() == {f"restish.{name}" for name in NAMES}
+    assert plone_api.portal.get_registry_record("restish.timeout") == "5,30"
+    assert "restish" in configlets() and "restish.plone" in browser_layers()
+
+    assert installer.uninstall_product("restish.plone")
+    assert not installer.is_product_installed("restish.plone")
+    assert restish_records() == set()
+    assert "restish" not in configlets() and "restish.plone" not in browser_layers()
+
+    assert installer.install_product("restish.plone")  # and back again
+    assert restish_records() == {f"restish.{name}" for name in NAMES} and "restish" in configlets()
+
+
+def test_control_panel_renders_for_a_manager_and_never_shows_a_secret(plone):
+    set_records(url="https://api.example.org/v1", token=TOKEN, auth=AUTH)
+    page = requests.get(f"{site_url(plone)}/@@restish-controlpanel", auth=OWNER, timeout=30)
+    assert page.status_code == 200, page.text[:500]
+    assert "https://api.example.org/v1" in page.text and 'type="password"' in page.text
+    assert TOKEN not in page.text and "c0ffee42" not in page.text
+
+    anonymous = requests.get(f"{site_url(plone)}/@@restish-controlpanel", timeout=30)
+    assert "https://api.example.org/v1" not in anonymous.text  # the login form instead
+
+    # Saving with the password fields left empty keeps the stored secrets.
+    authenticator = re.search(r'name="_authenticator"[^>]*value="([^"]+)"', page.text).group(1)
+    saved = requests.post(f"{site_url(plone)}/@@restish-controlpanel", auth=OWNER, timeout=30, data={
+        "_authenticator": authenticator, "form.widgets.url": "https://api.example.org/v2",
+        "form.widgets.token": "", "form.widgets.auth": "", "form.widgets.timeout": "7",
+        "form.buttons.save": "Save"})
+    assert saved.status_code == 200 and TOKEN not in saved.text
+    assert stored("url") == "https://api.example.org/v2" and stored("timeout") == "7"
+    assert stored("token") == TOKEN and stored("auth") == AUTH
+
+
+def test_volto_panel_and_registry_mask_secrets(plone):
+    set_records(url="https://api.example.org/v1", token=TOKEN)
+    url = site_url(plone)
+    panel = requests.get(f"{url}/@controlpanels/restish", auth=OWNER, headers=JSON, timeout=30)
+    assert panel.status_code == 200, panel.text[:500]
+    assert panel.json()["data"]["url"] == "https://api.example.org/v1"
+    assert panel.json()["data"]["token"] == MASK and panel.json()["data"]["auth"] is None
+    one = requests.get(f"{url}/@registry/restish.token", auth=OWNER, headers=JSON, timeout=30)
+    assert one.status_code == 200 and one.json() == MASK
+    listing = requests.get(f"{url}/@registry", params={"q": "restish."}, auth=OWNER, headers=JSON, timeout=30)
+    values = {item["name"]: item["value"] for item in listing.json()["items"]}
+    assert values["restish.token"] == MASK and values["restish.url"] == "https://api.example.org/v1"
+    for answer in (panel, one, listing):
+        assert TOKEN not in answer.text
+
+    # Volto sends the masked value back with the rest: the stored token stays.
+    patched = requests.patch(f"{url}/@controlpanels/restish", auth=OWNER, timeout=30,
+                             headers={**JSON, "Content-Type": "application/json"},
+                             json={"url": "https://api.example.org/v2", "token": MASK})
+    assert patched.status_code == 204, patched.text[:500]
+    assert stored("url") == "https://api.example.org/v2" and stored("token") == TOKEN
+
+
+def test_client_follows_a_record_change_and_an_environment_override(plone, fault, monkeypatch):
+    for name in ("URL", "TOKEN", "AUTH", "USER", "RESOURCES", "TIMEOUT"):
+        monkeypatch.delenv(f"RESTISH_{name}", raising=False)
+    path = f"/json/{uuid.uuid4().hex}"
+    set_records(url=fault.url + path, resources="", token=TOKEN)
+    first = restish.plone.client()
+    assert restish.plone.client() is first  # one per thread, kept while nothing changed
+    assert first.get()["headers"]["Authorization"] == f"Bearer {TOKEN}"
+
+    set_records(url=fault.url + path + "/changed")
+    changed = restish.plone.client()
+    assert changed is not first and changed.get()["path"] == path + "/changed"
+
+    monkeypatch.setenv("RESTISH_URL", fault.url + path + "/env")
+    monkeypatch.setenv("RESTISH_TOKEN", "env-token")
+    assert restish.plone.client().get()["headers"]["Authorization"] == "Bearer env-token"
+    seen = [(target, headers.get("Authorization")) for _, target, headers in fault.requests
+            if target.startswith(path)]
+    assert seen == [(path, f"Bearer {TOKEN}"), (path + "/changed", f"Bearer {TOKEN}"),
+                    (path + "/env", "Bearer env-token")]
+
+    other = []
+    thread = threading.Thread(target=lambda: other.append(_in_site(plone["portal"], restish.plone.client)))
+    thread.start()
+    thread.join(30)
+    assert other and other[0] is not restish.plone.client()  # each thread its own client
+
+
+def _in_site(portal, call):
+    from zope.component.hooks import setSite
+    setSite(portal)
+    return call()
