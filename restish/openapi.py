@@ -59,6 +59,7 @@ from .redact import redact_url
 from .resources import CLIENT_ATTRIBUTES, ROOT_ATTRIBUTES
 from .routes import VERBS, _read_text, compile_map, dump_map, parse_segment, read_yaml
 from .sending import Sender
+from .yamlsize import check_expansion
 
 __all__ = ["Document", "Translation", "load", "translate", "client_from_openapi", "spec_to_yaml"]
 
@@ -187,12 +188,17 @@ def _parse(text: str, source: str) -> Any:
         return json.loads(text)  # much faster than YAML for the usual JSON documents
     except ValueError:
         pass
+    loader = _SpecLoader(text)  # a SafeLoader: no arbitrary objects
     try:
-        return yaml.load(text, Loader=_SpecLoader)  # noqa: S506  # a SafeLoader: no arbitrary objects
+        node = loader.get_single_node()
+        check_expansion(node, source)  # an alias bomb is refused before translation walks it
+        return loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise MapError(f"not JSON or YAML: {problem}", source, mark.line + 1 if mark else None) from exc
+    finally:
+        loader.dispose()
 
 
 class _SpecLoader(yaml.SafeLoader):

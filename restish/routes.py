@@ -21,6 +21,7 @@ from urllib.parse import quote
 import yaml
 
 from .errors import MapError
+from .yamlsize import check_expansion
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 ROUTE_KEYS = frozenset({"methods", "doc", "names", "paginate", "params", "items", "templates"})
@@ -281,8 +282,9 @@ def permissive_map(defaults: Mapping[str, Any] | None = None, trailing_slash: bo
 def read_yaml(source: Any, what: str) -> tuple[Any, str, dict]:
     """``(data, name, key_lines)`` from a path, an open file or a mapping.
 
-    Raises MapError for YAML that does not parse, a tag safe_load refuses, or a
-    key given twice in one mapping (PyYAML would keep the last one silently).
+    Raises MapError for YAML that does not parse, a tag safe_load refuses, a
+    key given twice in one mapping (PyYAML would keep the last one silently),
+    or aliases that expand past :data:`restish.yamlsize.ALIAS_BUDGET`.
     """
     if isinstance(source, Mapping):
         return dict(source), f"<{what} dict>", {}
@@ -291,6 +293,7 @@ def read_yaml(source: Any, what: str) -> tuple[Any, str, dict]:
     try:
         node = loader.get_single_node()  # parsed once: lines come from the node, data too
         lines = _key_lines(node, loader, name) if node is not None else {}
+        check_expansion(node, name)  # before anything walks the data an alias bomb would make huge
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
