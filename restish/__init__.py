@@ -20,7 +20,8 @@ _EXPORTS = {
     "from_settings": "settings",
     **{name: "errors" for name in (
         "RestishError", "MapError", "UnknownResource", "MethodNotAllowed", "InvalidValue",
-        "DecodeError", "LoginError", "TransportError", "RedirectError", "RequestError", "ClientError",
+        "DecodeError", "LoginError", "TransportError", "ConnectionError", "Timeout", "RedirectError",
+        "RequestError", "ClientError",
         "ServerError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict",
         "PreconditionFailed", "TooManyRequests", "InternalServerError", "BadGateway",
         "ServiceUnavailable", "GatewayTimeout",
@@ -32,10 +33,10 @@ _SUBMODULES = frozenset({"auth", "retry", "plone"})
 if TYPE_CHECKING:
     from .client import BUNDLED, Client
     from .commit import Pending
-    from .errors import (BadGateway, BadRequest, ClientError, Conflict, DecodeError, Forbidden,
+    from .errors import (BadGateway, BadRequest, ClientError, Conflict, ConnectionError, DecodeError, Forbidden,
                          GatewayTimeout, InternalServerError, InvalidValue, LoginError, MapError,
                          MethodNotAllowed, NotFound, PreconditionFailed, RequestError,
-                         RedirectError, RestishError, ServerError, ServiceUnavailable, TooManyRequests,
+                         RedirectError, RestishError, ServerError, ServiceUnavailable, Timeout, TooManyRequests,
                          TransportError, Unauthorized, UnknownResource)
     from .resources import ResourceCollection, ResourceItem
 

@@ -10,6 +10,8 @@
     ├── DecodeError              a body that does not match its Content-Type (also ValueError)
     ├── LoginError               login failed (never carries the password)
     ├── TransportError           no usable HTTP response
+    │   ├── ConnectionError      refused, reset, DNS, TLS, a response cut short
+    │   ├── Timeout              connect or read timeout
     │   └── RedirectError        too many redirects, a bad Location, a body verb
     │                            redirected where its body cannot follow
     └── RequestError             the server answered 4xx/5xx
@@ -31,7 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RestishError", "MapError", "UnknownResource", "UnknownAttribute", "UnknownItem",
-    "MethodNotAllowed", "InvalidValue", "DecodeError", "LoginError", "TransportError", "RedirectError",
+    "MethodNotAllowed", "InvalidValue", "DecodeError", "LoginError", "TransportError", "ConnectionError",
+    "Timeout", "RedirectError",
     "RequestError", "ClientError", "ServerError", "BadRequest", "Unauthorized",
     "Forbidden", "NotFound", "Conflict", "PreconditionFailed", "TooManyRequests",
     "InternalServerError", "BadGateway", "ServiceUnavailable", "GatewayTimeout",
@@ -40,10 +43,21 @@ __all__ = [
 
 _SNIPPET = 200   # characters of a body that is not JSON
 _LIMIT = 1000    # characters of a description read from a JSON error body
+_NOT_PICKLED = frozenset({"response"})  # holds the request: its headers carry the secrets
 
 
 class RestishError(Exception):
-    """Root of every error restish raises."""
+    """Root of every error restish raises.
+
+    Every one survives ``pickle`` (a process pool sends it back to its parent):
+    it is rebuilt from its message and attributes, not by calling ``__init__``
+    again, and without ``response``, which holds the request and its secrets.
+    The message and the other attributes were masked when the error was made.
+    """
+
+    def __reduce__(self) -> tuple:
+        state = {k: v for k, v in vars(self).items() if k not in _NOT_PICKLED}
+        return _rebuilt, (type(self), self.args, state)
 
 
 class MapError(RestishError):
@@ -113,6 +127,15 @@ class TransportError(RestishError):
         super().__init__(f"{method} {self.url} -> {cause}")
 
 
+class ConnectionError(TransportError):  # noqa: A001  # restish.ConnectionError, as requests.ConnectionError
+    """The connection failed: refused, reset, DNS, TLS, or a response cut short
+    (closed inside its status line, its headers or its declared body)."""
+
+
+class Timeout(TransportError):
+    """No connection within the connect timeout, or no whole response within the read bound."""
+
+
 class RedirectError(TransportError):
     """A redirect restish does not follow: too many, a ``Location`` that does not parse,
     or a POST, PUT, PATCH or DELETE sent away from its origin or unable to send its body again.
@@ -170,6 +193,16 @@ _BY_STATUS: dict[int, type[RequestError]] = {
     412: PreconditionFailed, 429: TooManyRequests, 500: InternalServerError,
     502: BadGateway, 503: ServiceUnavailable, 504: GatewayTimeout,
 }
+
+
+def _rebuilt(cls: type, args: tuple, state: dict) -> RestishError:
+    """An error unpickled: its class, its message, its attributes; ``__init__`` is not run again."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    if issubclass(cls, RequestError):
+        error.response = None  # not pickled: see RestishError
+    return error
 
 
 def error_for_response(response: "requests.Response", method: str | None = None,

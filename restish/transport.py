@@ -21,8 +21,8 @@ import requests
 import urllib3
 from requests.utils import get_netrc_auth, requote_uri, rewind_body
 
-from . import retry
-from .errors import InvalidValue, RedirectError, TransportError
+from . import retry, wire
+from .errors import ConnectionError, InvalidValue, RedirectError, Timeout, TransportError
 from .headers import first_header_problem
 from .redact import auth_headers, is_secret_name, note_auth_headers, redact_text, redact_url
 
@@ -88,7 +88,7 @@ def mount_adapters(session: requests.Session, retries: Any, pool_size: int = POO
                 continue  # the same policy (checked above) and pool: another Client sharing the session
         elif adapter is not None and not _plain(adapter):
             continue
-        mounted = requests.adapters.HTTPAdapter(pool_connections=10, pool_maxsize=pool_size, max_retries=max_retries)
+        mounted = wire.Adapter(pool_connections=10, pool_maxsize=pool_size, max_retries=max_retries)
         mounted.restish_mounted = True  # type: ignore[attr-defined]  # replaceable by a later call
         mounted.restish_retries, mounted.restish_pool_size = retries, pool_size  # type: ignore[attr-defined]
         session.mount(prefix, mounted)
@@ -178,7 +178,7 @@ def send(session: requests.Session, prepared: requests.PreparedRequest, settings
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         # requests lets a few urllib3 errors through (UnrewindableBodyError on a retry
         # by a plain urllib3 Retry, which does not check the body first as restish's does).
-        raise TransportError(prepared.method or "?", prepared.url or "?", describe(exc)) from exc
+        raise error_class(exc)(prepared.method or "?", prepared.url or "?", describe(exc)) from exc
     except UnicodeEncodeError:
         # http.client encodes header values as Latin-1. from None: the error holds the value.
         raise InvalidValue(f"{prepared.method} {urlsplit(prepared.url or '').path or '/'}: "
@@ -309,6 +309,27 @@ def drop_credentials(request: requests.PreparedRequest, original: requests.Prepa
         request.prepare_auth(netrc)
 
 
+def error_class(exc: BaseException) -> type[TransportError]:
+    """The TransportError subclass for a requests or urllib3 error: Timeout, ConnectionError, else TransportError."""
+    if _is_timeout(exc):
+        return Timeout
+    if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                        urllib3.exceptions.ProtocolError)):
+        return ConnectionError
+    return TransportError
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    """requests reports some timeouts as ConnectionError: a read timeout urllib3 retried
+    (``MaxRetryError`` with a ``ReadTimeoutError`` reason) or one met in the body."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    inner = exc.args[0] if exc.args else None
+    inner = getattr(inner, "reason", None) or inner
+    return (isinstance(inner, (urllib3.exceptions.TimeoutError, TimeoutError))
+            and not isinstance(inner, urllib3.exceptions.NewConnectionError))
+
+
 def describe(exc: BaseException) -> str:
     """A one-line cause for a transport failure, secrets masked."""
     if isinstance(exc, requests.ConnectTimeout):
@@ -336,6 +357,8 @@ def _connection_kind(exc: requests.ConnectionError) -> str:
     so it is tested first.
     """
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError):
+        return "read timeout"  # met while reading the body: requests wraps it bare
     if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
         return "read timeout"
     if isinstance(reason, urllib3.exceptions.NewConnectionError):

@@ -33,7 +33,7 @@ from requests_toolbelt.multipart.encoder import MultipartEncoder
 from .errors import InvalidValue, RestishError, TransportError
 from .payloads import QUERY_VERBS, json_body
 from .redact import redact_url
-from .transport import describe
+from .transport import describe, error_class
 
 if TYPE_CHECKING:
     from .call import Call
@@ -362,9 +362,27 @@ def _copy(call: "Call", response: requests.Response, out: BinaryIO) -> int:
                 call.progress(done, total)
     except requests.RequestException as exc:
         expected = "" if total is None else f" of {total}"
-        raise TransportError(call.method, response.url,
-                             f"download broken after {done}{expected} bytes: {describe(exc)}") from exc
+        arrived = _arrived(response, done)
+        raise error_class(exc)(call.method, response.url,
+                               f"download broken after {arrived}{expected} bytes: {describe(exc)}") from exc
     return done
+
+
+def _arrived(response: requests.Response, written: int) -> int:
+    """The body bytes that arrived before a download broke.
+
+    urllib3 drops the bytes of the read that failed (it reads a whole chunk or
+    raises), so ``written`` may be 0 when 1,000 bytes came; the raw response
+    counts them. Compressed bodies count what was written: the raw count is of
+    compressed bytes.
+    """
+    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+        return written
+    tell = getattr(response.raw, "tell", None)
+    try:
+        return max(written, int(tell())) if callable(tell) else written
+    except (TypeError, ValueError, OSError):
+        return written
 
 
 def _expected_length(response: requests.Response) -> int | None:

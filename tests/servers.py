@@ -14,6 +14,8 @@ open connection.
   docstring for the routes).
 - :class:`RecordingProxy` is an HTTP forward proxy that records the absolute
   URIs it is asked for and answers them itself, connecting nowhere.
+- :class:`ScriptedServer` answers every request with the same raw bytes, at
+  once or trickled, then closes: responses cut short, slow servers.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import waitress
 from waitress import wasyncore
 
-__all__ = ["WSGIServer", "httpbin_server", "FaultServer", "RecordingProxy", "pattern_bytes"]
+__all__ = ["WSGIServer", "httpbin_server", "FaultServer", "RecordingProxy", "ScriptedServer", "pattern_bytes"]
 
 JOIN_TIMEOUT = 5.0          # seconds a stop waits for a serving thread
 MAX_SLOW = 300.0            # /slow never waits longer than this
@@ -540,3 +542,89 @@ class RecordingProxy(_StdlibServer):
     """
 
     handler = _ProxyHandler
+
+
+# --------------------------------------------------------------------------
+# ScriptedServer: raw bytes on a raw socket
+
+
+HEADER_LIMIT = 64 * 1024   # a request head longer than this is not ours
+
+
+class ScriptedServer(_Running):
+    """Answers every request with ``answer`` (raw bytes, status line and all), then closes.
+
+    With ``trickle`` seconds, the answer goes out one byte at a time, that long
+    apart, and the connection ends early when the client goes away or the server
+    stops: each connection's loop is bounded by ``len(answer)`` and by stopping.
+    Each connection has its own thread. ``connections`` counts those accepted,
+    ``served`` those that got the whole answer, ``abandoned`` those the client
+    left before the end, and ``sent`` the bytes written in all.
+    """
+
+    def __init__(self, answer: bytes, trickle: float = 0.0) -> None:
+        self.answer, self.trickle = answer, trickle
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)  # how often the accept loop looks at _stopping
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.connections = self.served = self.abandoned = self.sent = 0
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._threads: List[threading.Thread] = []
+        self._thread = threading.Thread(target=self._serve, name=f"scripted {self.url}", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except (socket.timeout, OSError):
+                continue
+            with self._lock:
+                self.connections += 1
+            worker = threading.Thread(target=self._answer, args=(connection,), daemon=True)
+            self._threads.append(worker)
+            worker.start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(JOIN_TIMEOUT)
+            if not _read_request_head(connection):
+                return
+            step = 1 if self.trickle else len(self.answer) or 1
+            for start in range(0, len(self.answer), step):
+                if start and self._stopping.wait(self.trickle):
+                    return
+                try:
+                    connection.sendall(self.answer[start:start + step])
+                except OSError:
+                    with self._lock:
+                        self.abandoned += 1
+                    return
+                with self._lock:
+                    self.sent += len(self.answer[start:start + step])
+            with self._lock:
+                self.served += 1
+
+    def stop(self) -> None:
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._thread.join(JOIN_TIMEOUT)
+        for worker in self._threads:
+            worker.join(JOIN_TIMEOUT)
+        self._listener.close()
+
+
+def _read_request_head(connection: socket.socket) -> bool:
+    """Read up to the end of a request's head; False when the client went away first."""
+    head = b""
+    while b"\r\n\r\n" not in head and len(head) < HEADER_LIMIT:
+        try:
+            piece = connection.recv(4096)
+        except OSError:
+            return False
+        if not piece:
+            return False
+        head += piece
+    return True

@@ -163,3 +163,87 @@ def test_exported_members():
     }
     for name in restish.__all__:
         assert getattr(restish, name) is not None
+
+
+# -- pickle (process pools) ---------------------------------------------------
+
+SECRET = "s3cr3t-t0ken-for-pickle"
+
+
+def _errors_made(fault, tokens):
+    """One real instance of every kind of restish error, several carrying secrets nearby."""
+    made = []
+
+    def catch(call):
+        try:
+            call()
+        except restish.RestishError as exc:
+            made.append(exc)
+        else:  # pragma: no cover - each call here must fail
+            raise AssertionError(call)
+
+    secret_api = restish.Client(fault.url, resources=None, retries=0, auth=restish.auth.Bearer(SECRET))
+    mapped = restish.Client(fault.url, resources={"/status/{code}": {"methods": ["GET"]}}, retries=0)
+    catch(lambda: secret_api.status["404"].get(qs={"body": f"token {SECRET} is unknown"}))
+    catch(lambda: secret_api.status["503"].get())
+    catch(lambda: restish.Client("http://h", resources={"/a": {"methods": ["GO"]}}))
+    catch(lambda: mapped.nothing)
+    catch(lambda: mapped["nothing"])
+    catch(lambda: mapped.status["1"].post())
+    catch(lambda: secret_api.people[".."].get())
+    catch(lambda: secret_api.status["200"].get(qs={"body": "{not json", "ctype": "application/json"}))
+    catch(lambda: restish.Client(closed_port_url(), resources=None, retries=0, auth=restish.auth.Bearer(SECRET)).x.get())
+    catch(lambda: secret_api.slow.get(qs={"seconds": 2}, timeout=0.2))
+    catch(lambda: secret_api.redirect.get(qs={"to": "http://127.0.0.1:abc/"}))
+    catch(lambda: restish.Client(tokens.url, resources=None).login("alice", "wrong-" + SECRET))
+    catch(lambda: restish.Client(tokens.url, resources=None).login("alice", SECRET, token_url=closed_port_url()))
+    secret_api.close()
+    mapped.close()
+    return made
+
+
+def closed_port_url():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_every_error_survives_pickle_without_its_secrets(fault, tokens):
+    import pickle
+    made = _errors_made(fault, tokens)
+    kinds = {type(error).__name__ for error in made}
+    assert kinds >= {"NotFound", "ServiceUnavailable", "MapError", "UnknownAttribute", "UnknownItem",
+                     "MethodNotAllowed", "InvalidValue", "DecodeError", "ConnectionError", "Timeout",
+                     "RedirectError", "LoginError", "LoginUnreachable"}, kinds
+    for error in made:
+        data = pickle.dumps(error)
+        assert SECRET.encode() not in data, type(error)
+        again = pickle.loads(data)
+        assert type(again) is type(error) and str(again) == str(error) and again.args == error.args
+        kept = {k: v for k, v in vars(error).items() if k != "response"}
+        assert {k: v for k, v in vars(again).items() if k != "response"} == kept
+        if isinstance(error, restish.RequestError):
+            assert again.response is None and again.code == error.code and again.description == error.description
+
+
+def _raise_not_found(url):
+    restish.Client(url, resources=None, retries=0).status["404"].get()
+
+
+def test_an_error_raised_in_a_process_pool_reaches_the_parent(fault):
+    import concurrent.futures
+    import multiprocessing
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        future = pool.submit(_raise_not_found, fault.url)
+        with pytest.raises(restish.NotFound) as info:
+            future.result(timeout=60)
+    assert info.value.code == 404 and str(info.value).startswith(f"GET {fault.url}/status/404 -> 404 NotFound")
+
+
+def test_a_broken_download_counts_the_bytes_that_arrived(tmp_path):
+    from transfer_server import TruncatingServer
+    with TruncatingServer(promised=100_000, sent=1_000) as server:
+        with restish.Client(server.url, resources=None, retries=0) as api:
+            with pytest.raises(restish.ConnectionError, match=r"download broken after 1000 of 100000 bytes"):
+                api.file.get(stream_to=tmp_path / "f.bin")

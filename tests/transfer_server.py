@@ -11,19 +11,15 @@ from __future__ import annotations
 import hashlib
 import socket
 import struct
-import threading
 from typing import Any, Dict
 from urllib.parse import unquote
 
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
-from servers import JOIN_TIMEOUT, _Handler, _Running, _StdlibServer, pattern_bytes
+from servers import ScriptedServer, _Handler, _StdlibServer, pattern_bytes
 
 __all__ = ["PartsServer", "TruncatingServer"]
-
-HEADER_LIMIT = 64 * 1024   # a request head longer than this is not ours
-
 
 class _PartsHandler(_Handler):
     def dispatch(self) -> None:
@@ -115,51 +111,10 @@ class PartsServer(_StdlibServer):
     handler = _PartsHandler
 
 
-class TruncatingServer(_Running):
+class TruncatingServer(ScriptedServer):
     """Answers every request ``200`` with ``Content-Length: promised``, sends ``sent`` bytes
     of :func:`servers.pattern_bytes`, and closes the connection."""
 
     def __init__(self, promised: int, sent: int) -> None:
-        self._head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                      f"Content-Length: {promised}\r\n\r\n").encode()
-        self._body = pattern_bytes(sent)
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)  # how often the accept loop looks at _stopping
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self.served = 0
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name=f"truncating {self.url}", daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except (socket.timeout, OSError):
-                continue
-            with connection:
-                connection.settimeout(JOIN_TIMEOUT)
-                self._answer(connection)
-
-    def _answer(self, connection: socket.socket) -> None:
-        head = b""
-        while b"\r\n\r\n" not in head and len(head) < HEADER_LIMIT:
-            try:
-                piece = connection.recv(4096)
-            except OSError:
-                return
-            if not piece:
-                return
-            head += piece
-        try:
-            connection.sendall(self._head + self._body)
-        except OSError:
-            return
-        self.served += 1
-
-    def stop(self) -> None:
-        if self._stopping.is_set():
-            return
-        self._stopping.set()
-        self._thread.join(JOIN_TIMEOUT)
-        self._listener.close()
+        super().__init__((f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                          f"Content-Length: {promised}\r\n\r\n").encode() + pattern_bytes(sent))

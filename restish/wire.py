@@ -1,0 +1,168 @@
+"""Reading a response off the socket: one cut short is an error, a whole one has a deadline.
+
+Two holes under requests, both closed here, in the connection classes that
+restish's adapters use:
+
+- http.client reads a header block until a blank line *or the end of the
+  stream*, so a server that sends ``HTTP/1.1 201 Created\\r\\n`` (or half its
+  headers) and closes looks like a complete 201 with an empty body. Here the
+  end of the stream inside the status line or the headers raises
+  ``RemoteDisconnected``, which requests reports as a ``ConnectionError``.
+- A socket timeout bounds each read, not the response: a server that sends
+  one byte every 0.4 s keeps a call with ``timeout=(1, 1)`` alive for ever.
+  Here a call that does not stream (no ``stream_to=``) must have its whole
+  response (status, headers, body) within ``connect + read`` seconds of the
+  start of its try: each read waits at most what is left of that, and none
+  starts once it is spent (a read timeout, so urllib3 retries it as one). A
+  streamed download keeps the per-read bound.
+
+Only the socket reads change: requests and urllib3 do everything else as usual.
+"""
+from __future__ import annotations
+
+import http.client
+import io
+import socket
+import threading
+import time
+from typing import Any
+
+import requests.adapters
+import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+__all__ = ["Adapter", "whole_response_budget"]
+
+# ``_try.budget``: seconds the whole response may take from its try's start, for the
+# request the adapter sends in this thread (None: no bound, a streamed download);
+# ``_try.until``: that try's deadline, read by the response as it is made. urllib3
+# sends and retries in the calling thread, so thread-locals suffice.
+_try = threading.local()
+
+
+class Adapter(requests.adapters.HTTPAdapter):
+    """requests' ``HTTPAdapter`` whose pools read responses as this module says."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, urllib3.ProxyManager) and not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _POOLS  # SOCKS managers have pools of their own
+        return manager
+
+    def send(self, request: Any, stream: bool = False, timeout: Any = None, *args: Any, **kwargs: Any) -> Any:
+        previous = getattr(_try, "budget", None)
+        _try.budget = None if stream else whole_response_budget(timeout)
+        try:
+            return super().send(request, stream, timeout, *args, **kwargs)
+        finally:
+            _try.budget = previous
+
+
+def whole_response_budget(timeout: Any) -> float | None:
+    """``connect + read`` of a requests ``timeout`` (a number counts for both); None if unbounded."""
+    if isinstance(timeout, urllib3.Timeout):
+        connect, read = timeout.connect_timeout, timeout.read_timeout
+    elif isinstance(timeout, tuple):
+        connect, read = timeout
+    else:
+        connect = read = timeout
+    if isinstance(connect, (int, float)) and isinstance(read, (int, float)):
+        return float(connect) + float(read)
+    return None
+
+
+class _Tries:
+    """A pool whose every try (urllib3 retries by calling ``urlopen`` again) starts its own clock."""
+
+    def urlopen(self, *args: Any, **kwargs: Any) -> Any:
+        budget = getattr(_try, "budget", None)
+        previous = getattr(_try, "until", None)
+        _try.until = None if budget is None else time.monotonic() + budget
+        try:
+            return super().urlopen(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            _try.until = previous
+
+
+class _Guard(io.RawIOBase):
+    """The socket's reader under a response: notes the end of the stream, keeps the deadline."""
+
+    def __init__(self, raw: Any, sock: socket.socket, until: float | None) -> None:
+        super().__init__()
+        self._raw, self._sock, self._until = raw, sock, until
+        self._per_read = sock.gettimeout()  # urllib3 set the read timeout just before
+        self.ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+    def readinto(self, buffer: Any) -> int | None:
+        if self._until is None:
+            count = self._raw.readinto(buffer)
+        else:
+            count = self._read_before_deadline(buffer)
+        if count == 0:
+            self.ended = True
+        return count
+
+    def _read_before_deadline(self, buffer: Any) -> int | None:
+        left = self._until - time.monotonic()  # type: ignore[operator]
+        if left <= 0:
+            raise socket.timeout("the whole response did not arrive within connect + read timeout")
+        if self._per_read is not None and left >= self._per_read:
+            return self._raw.readinto(buffer)
+        self._sock.settimeout(left)
+        try:
+            return self._raw.readinto(buffer)
+        finally:
+            self._sock.settimeout(self._per_read)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()  # the socket's file: closing it releases the socket, as before
+        super().close()
+
+
+class _Response(http.client.HTTPResponse):
+    """http.client's response, reading through a :class:`_Guard`."""
+
+    def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None,
+                 url: str | None = None) -> None:
+        super().__init__(sock, debuglevel, method, url)
+        self._guard = _Guard(self.fp.detach(), sock, getattr(_try, "until", None))
+        self.fp = io.BufferedReader(self._guard)
+
+    def begin(self) -> None:
+        super().begin()
+        # A complete header block ends with a blank line found in what arrived; a read
+        # that met the end of the stream means the block was cut short.
+        if self._guard.ended:
+            raise http.client.RemoteDisconnected(
+                "the server closed the connection inside the response's status line or headers")
+
+
+class _Connection(HTTPConnection):
+    response_class = _Response
+
+
+class _TLSConnection(HTTPSConnection):
+    response_class = _Response
+
+
+class _Pool(_Tries, HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _TLSPool(_Tries, HTTPSConnectionPool):
+    ConnectionCls = _TLSConnection
+
+
+_POOLS = {"http": _Pool, "https": _TLSPool}
