@@ -265,11 +265,23 @@ class Client(Sender, NotAContainer):
         """OAuth2 password grant: install the token on this client and return it.
 
         A missing username or password is asked for on a terminal. Without
-        ``token_url``, ``GET /info`` names the OAuth server (``max.oauth_server``).
-        The token goes in the client's kind of auth (``MaxOAuth`` headers unless
-        it holds a ``Bearer``); a later 401 renews it once. Raises ``LoginError``.
+        ``token_url``: the OpenAPI document's password flow ``tokenUrl``, else
+        ``GET /info`` names the OAuth server (``max.oauth_server``). The token
+        goes in the client's kind of auth; without one, ``MaxOAuth`` headers
+        with the bundled map and ``Bearer`` otherwise. A later 401 renews it
+        once. Raises ``LoginError``.
         """
         return _login.login(self, username, password, token_url)
+
+    @property
+    def _bundled_map(self) -> bool:
+        """Does this client use the bundled (MAX) map? Then a token travels in MaxOAuth headers."""
+        return self._settings["resources"] is BUNDLED
+
+    @property
+    def _document_token_url(self) -> str | None:
+        """The password flow ``tokenUrl`` of the OpenAPI document the map came from."""
+        return self._map.token_url
 
 
 class AfterCommit(Client):

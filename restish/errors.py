@@ -164,7 +164,9 @@ class RequestError(RestishError):
         self.url: str = _scrubbed(redact_url(response.url), known)
         self.error, self.description = _error_fields(response, known)
         message = f"{self.method} {self.url} -> {self.code} {self.error}"
-        super().__init__(f"{message}: {self.description}" if self.description else message)
+        message = f"{message}: {self.description}" if self.description else message
+        note = getattr(response, "_restish_note", None)  # what the client knows more (login.renew)
+        super().__init__(f"{message}; {note}" if note else message)
 
 
 class ClientError(RequestError):

@@ -7,7 +7,15 @@ lives in memory only, in a :class:`TokenGrant` whose repr shows neither.
 
 The client is reached through :class:`Account`, the little this module needs
 of it: its URL, its auth (replaced by a token-carrying one), ``on_token``, the
-grant, and ``_side_request`` (a request outside the map and without auth).
+grant, whether it uses the bundled MAX map, the token URL its OpenAPI document
+names, and ``_side_request`` (a request outside the map and without auth).
+
+The token endpoint is, in this order: ``token_url=``; the OAuth2 password
+flow's ``tokenUrl`` of the client's OpenAPI document; the MAX ``GET /info``
+convention. plone.restapi's ``@login`` (a JSON login answered with a JWT,
+renewed through ``@login-renew``) is not an OAuth2 form grant: it belongs
+after /info in :func:`find_token_url`, with a grant of its own beside
+:class:`TokenGrant` (its ``fetch`` is the one place that speaks to the endpoint).
 """
 from __future__ import annotations
 
@@ -22,13 +30,14 @@ import requests
 from requests.exceptions import UnrewindableBodyError
 from requests.utils import rewind_body
 
-from .auth import Headers, MaxOAuth, sign
+from .auth import Bearer, Headers, MaxOAuth, sign
 from .errors import InvalidValue, LoginError, RestishError, TransportError, error_for_response
 from .headers import header_problem
 from .redact import auth_headers, redact_url, scrub, spelled
 from .transport import origin_of
 
-__all__ = ["Account", "TokenGrant", "LoginUnreachable", "login", "renew", "discover_token_url", "scrub_secrets"]
+__all__ = ["Account", "TokenGrant", "LoginUnreachable", "login", "renew", "find_token_url", "discover_token_url",
+           "token_auth", "scrub_secrets"]
 
 _log = logging.getLogger("restish.auth")  # the logger these messages always had
 
@@ -40,6 +49,8 @@ class Account(Protocol):
     auth: Any
     on_token: Callable[[str], Any] | None
     _grant: "TokenGrant | None"
+    _bundled_map: bool                  # a token for a client without auth goes in MaxOAuth headers
+    _document_token_url: str | None     # the OpenAPI password flow's tokenUrl, as written
 
     def _side_request(self, method: str, url: str, form: Any = None) -> requests.Response: ...
 
@@ -145,28 +156,46 @@ def login(client: "Account", username: str | None = None, password: str | None =
     No message holds the password, the refresh token or the access token, in
     any spelling a server might echo them in.
     """
-    url = token_url or discover_token_url(client)
+    url = token_url or find_token_url(client)
+    _check_scheme(client, url)
     if username is None:
         username = _ask(input, "Username: ", "username", url)
     if password is None:
         import getpass  # only an interactive login needs it
         password = _ask(getpass.getpass, f"Password for {username}: ", "password", url)
     _check_username(client, username, url)  # before the password leaves for the token endpoint
-    grant = TokenGrant(url, username, password, _scope_for(client.auth))
+    grant = TokenGrant(url, username, password, _scope_for(client))
     token = grant.fetch(client, "login")
     _install(client, token, username)  # before _grant: a failure here leaves the client as it was
     client._grant = grant
     return token
 
 
+def _check_scheme(client: "Account", url: str) -> None:
+    """LoginError when an https API's token endpoint is plain http: the password would travel in clear."""
+    if client.url.lower().startswith("https://") and url.lower().startswith("http://"):
+        raise LoginError(f"login at {redact_url(url)}: the token endpoint is plain http while the API "
+                         f"is https; restish does not send the password in clear")
+
+
 def _check_username(client: "Account", username: Any, url: str) -> None:
     """Raise ``InvalidValue`` when the MaxOAuth headers login would install cannot carry
     ``username`` (a line break, a character outside Latin-1, not a str). Another kind of
     auth (Bearer...) gets the user name through its own ``with_token``: not checked here."""
-    if isinstance(client.auth, Headers) or getattr(client.auth, "with_token", None) is None:
+    if _installs_max_oauth(client):
         problem = header_problem("X-Oauth-Username", username)
         if problem:
             raise InvalidValue(f"login at {redact_url(url)}: MaxOAuth auth: {problem}")
+
+
+def find_token_url(client: "Account") -> str:
+    """The token endpoint when ``token_url=`` is not given: the client's OpenAPI document's
+    password flow ``tokenUrl`` (relative to the API's URL, as OpenAPI reads it), else MAX's
+    ``/info``. The place for plone.restapi's ``@login``: after /info (see the module docstring)."""
+    documented = client._document_token_url
+    if documented:
+        return urljoin(client.url + "/", documented)
+    return discover_token_url(client)
 
 
 def discover_token_url(client: "Account") -> str:
@@ -195,20 +224,33 @@ def _ask(prompt: Callable[[str], str], text: str, what: str, url: str) -> str:
     return prompt(text)
 
 
-def _scope_for(auth: Any) -> str | None:
+def _installs_max_oauth(client: "Account") -> bool:
+    """Will the token travel in MaxOAuth headers? With ``Headers`` or ``MaxOAuth`` auth, or
+    without a token-carrying auth on a client of the bundled (MAX) map; else as a Bearer."""
+    auth = client.auth
+    return isinstance(auth, Headers) or (getattr(auth, "with_token", None) is None and client._bundled_map)
+
+
+def _scope_for(client: "Account") -> str | None:
     """The scope to ask for: the one of the MaxOAuth headers the token will travel in."""
-    if isinstance(auth, MaxOAuth):
-        return auth.scope
-    if isinstance(auth, Headers):  # login turns these into MaxOAuth headers (Headers.with_token)
-        return MaxOAuth.DEFAULT_SCOPE
-    return None if hasattr(auth, "with_token") else MaxOAuth.DEFAULT_SCOPE
+    if isinstance(client.auth, MaxOAuth):
+        return client.auth.scope
+    return MaxOAuth.DEFAULT_SCOPE if _installs_max_oauth(client) else None
+
+
+def token_auth(client: "Account", token: str, username: str) -> Any:
+    """The auth carrying ``token``: the client's own kind (its ``with_token``: a ``Headers``
+    auth keeps its headers beside MaxOAuth's), else MaxOAuth headers with the bundled map
+    and ``Authorization: Bearer`` otherwise (OAuth2's ``token_type: bearer``)."""
+    with_token = getattr(client.auth, "with_token", None)
+    if with_token is not None:
+        return with_token(token, username)
+    return MaxOAuth(username, token) if client._bundled_map else Bearer(token)
 
 
 def _install(client: "Account", token: str, username: str) -> None:
-    """Put the token in the client's kind of auth (MaxOAuth by default; a ``Headers``
-    auth keeps its headers beside MaxOAuth's); tell ``on_token``."""
-    with_token = getattr(client.auth, "with_token", None)
-    client.auth = with_token(token, username) if with_token else MaxOAuth(username, token)
+    """Put the token in the client's auth (see :func:`token_auth`); tell ``on_token``."""
+    client.auth = token_auth(client, token, username)
     if client.on_token is not None:
         client.on_token(token)
 
@@ -224,6 +266,10 @@ def renew(client: "Account", prepared: requests.PreparedRequest, response: reque
     the 401 surfaces, when the client cannot renew (no login), the 401 came
     from another origin after a redirect, the body cannot be sent again, or
     the token endpoint refuses (logged at WARNING); no exception escapes.
+
+    A refused renewal (the server forgot the refresh token, the password
+    changed) asks for the password again on a terminal; in a script the 401
+    surfaces and its message says to call ``login()`` again.
     """
     grant: TokenGrant | None = client._grant
     if grant is None or origin_of(response.url) != origin_of(prepared.url or "") or not _rewind(prepared):
@@ -234,10 +280,33 @@ def renew(client: "Account", prepared: requests.PreparedRequest, response: reque
                 token = grant.fetch(client, "token renewal")
             except LoginError as exc:
                 _log.warning("%s; the 401 stands", exc)
-                return False
+                token = _login_again(client, grant, exc, response)
+                if token is None:
+                    return False
             _install(client, token, grant.username)
     sign(prepared, client.auth, prepared.url or "")
     return True
+
+
+def _login_again(client: "Account", grant: TokenGrant, refused: LoginError,
+                 response: requests.Response) -> str | None:
+    """After a refused renewal: a new token from the password asked on a terminal, else None,
+    the 401's message then saying to call ``login()`` again (``_restish_note``, read by
+    :class:`restish.errors.RequestError`)."""
+    note = f"the token could not be renewed ({refused}); call login() again"
+    if not isinstance(refused, LoginUnreachable) and sys.stdin is not None and sys.stdin.isatty():
+        import getpass  # only an interactive session needs it
+        password = getpass.getpass(f"The session of {grant.username} has ended; password: ")
+        again = TokenGrant(grant.token_url, grant.username, password, grant.scope)
+        try:
+            token = again.fetch(client, "login")
+        except LoginError as exc:
+            note = f"the token could not be renewed ({exc}); call login() again"
+        else:
+            client._grant = again  # renewals go on from this login
+            return token
+    response._restish_note = note  # type: ignore[attr-defined]
+    return None
 
 
 def _signs_differently(auth: Any, prepared: requests.PreparedRequest) -> bool:

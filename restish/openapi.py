@@ -45,7 +45,7 @@ import keyword
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping  # not typing's: its isinstance is several times slower
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -96,6 +96,8 @@ class Translation:
     notes: tuple
     source: str
     title: str
+    token_url: str | None = None  # the OAuth2 password flow's tokenUrl, as written
+
 
 
 # ---------------------------------------------------------------- loading
@@ -371,7 +373,26 @@ def translate(document: Document, reserved: Iterable[str] = CLIENT_ATTRIBUTES) -
     info = document.data.get("info")
     title = " ".join(str(info.get("title", "")).split()) if isinstance(info, Mapping) else ""
     base = _swagger_base(document) if kind == "swagger" else _server_base(document)
-    return Translation(raw, base, tuple(notes), document.source, title)
+    return Translation(raw, base, tuple(notes), document.source, title, _password_token_url(document.data, refs))
+
+
+def _password_token_url(data: Mapping, refs: Refs) -> str | None:
+    """The ``tokenUrl`` of the first OAuth2 password flow: OpenAPI 3's
+    ``components.securitySchemes.*.flows.password``, Swagger 2's ``securityDefinitions``
+    with ``flow: password``. None when the document has none (login then asks /info)."""
+    components = data.get("components")
+    schemes = components.get("securitySchemes") if isinstance(components, Mapping) else None
+    schemes = schemes if isinstance(schemes, Mapping) else data.get("securityDefinitions")
+    for name, scheme in schemes.items() if isinstance(schemes, Mapping) else ():
+        scheme = refs.resolve(scheme, f"security scheme {name}")
+        if not isinstance(scheme, Mapping) or scheme.get("type") != "oauth2":
+            continue
+        flows = scheme.get("flows")
+        flow = flows.get("password") if isinstance(flows, Mapping) else (scheme if scheme.get("flow") == "password" else None)
+        url = flow.get("tokenUrl") if isinstance(flow, Mapping) else None
+        if isinstance(url, str) and url.strip():
+            return url.strip()
+    return None
 
 
 @dataclass
@@ -705,6 +726,7 @@ def client_from_openapi(cls: type, spec: Any, url: str | None = None, **kw: Any)
         read_yaml(defaults, "defaults") if defaults is not None else (None, "<defaults>", {}))
     route_map = compile_map(translation.raw, raw_defaults, translation.source,
                             defaults_source=defaults_name, defaults_lines=defaults_lines)
+    route_map = replace(route_map, token_url=translation.token_url)  # where login() gets its token
     return cls(base, resources=route_map, defaults=None, **kw)
 
 

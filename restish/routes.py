@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 import reprlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping
@@ -250,20 +250,21 @@ class RouteMap:
     permissive: bool = False
     raw: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False)
     raw_defaults: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False)
+    token_url: str | None = None  # an OpenAPI document's password-flow tokenUrl, as written
 
     def __reduce__(self):
         # MappingProxyType does not pickle; rebuild from the plain sources instead.
         return (_restore, (dict(self.raw), dict(self.raw_defaults), self.source, self.permissive,
-                           bool(self.root.suffix)))
+                           bool(self.root.suffix), self.token_url))
 
     def __iter__(self) -> Iterator[Route]:
         return iter(self.routes.values())
 
 
-def _restore(raw, raw_defaults, source, permissive, trailing_slash=False):
+def _restore(raw, raw_defaults, source, permissive, trailing_slash=False, token_url=None):
     if permissive:
         return permissive_map(raw_defaults, trailing_slash)
-    return compile_map(raw, raw_defaults, source)
+    return replace(compile_map(raw, raw_defaults, source), token_url=token_url)
 
 
 def permissive_map(defaults: Mapping[str, Any] | None = None, trailing_slash: bool = False) -> RouteMap:

@@ -76,15 +76,30 @@ def test_restish_auth_needs_no_import_of_its_own():
 # -- login ------------------------------------------------------------------
 
 
-def test_login_installs_maxoauth_and_returns_the_token(tokens):
+def test_login_installs_maxoauth_with_the_bundled_map_and_returns_the_token(tokens):
     told = []
-    api = client(tokens.url, on_token=told.append)
+    api = restish.Client(tokens.url, retries=0, on_token=told.append)   # the bundled (MAX) map
     token = api.login("alice", PASSWORD, token_url=tokens.url + "/token")
     assert token == "access-1-alice" and told == [token]
     assert isinstance(api.auth, MaxOAuth) and api.auth.username == "alice"
-    assert api.things.get()["user"] == "alice"
+    assert client(tokens.url, auth=api.auth).things.get()["user"] == "alice"
     form = tokens.requests[0][3]
     assert form == {"grant_type": "password", "username": "alice", "password": PASSWORD, "scope": "widgetcli"}
+
+
+def test_login_installs_bearer_on_a_client_of_another_map(tokens):
+    api = client(tokens.url)   # permissive; an OpenAPI or hand-written map alike
+    token = api.login("alice", PASSWORD, token_url=tokens.url + "/token")
+    assert isinstance(api.auth, Bearer) and api.auth.token == token
+    assert api.things.get()["user"] == "alice"
+    assert tokens.requests[-1][2]["Authorization"] == f"Bearer {token}"   # what the server received
+    assert tokens.requests[0][3] == {"grant_type": "password", "username": "alice", "password": PASSWORD}
+
+
+def test_login_refuses_a_plain_http_token_endpoint_for_an_https_api(tokens):
+    with pytest.raises(restish.LoginError, match="plain http while the API is https"):
+        client("https://api.invalid").login("alice", PASSWORD, token_url=tokens.url + "/token")
+    assert tokens.hits("/token") == 0
 
 
 def test_login_discovers_the_token_url_through_info_without_auth(tokens):
@@ -134,22 +149,29 @@ def test_login_without_a_terminal_raises(tokens, monkeypatch):
         client(tokens.url).login("alice")
 
 
-def test_login_asks_on_a_terminal(tokens):
+def on_a_terminal(script, prompts):
+    """Run ``script`` on a pseudo-terminal, answering each ``(prompt, reply)``: ``(the word it
+    printed after OUT, everything it printed after that)``."""
     pexpect = pytest.importorskip("pexpect")
-    script = (f"import restish; api = restish.Client({tokens.url!r}, resources=None); "
-              "print('TOKEN', api.login())")
     child = pexpect.spawn(sys.executable, ["-c", script], timeout=20, encoding="utf-8")
     try:
-        child.expect("Username: ")
-        child.sendline("alice")
-        child.expect("Password for alice: ")
-        child.sendline(PASSWORD)
-        child.expect("TOKEN (\\S+)")
-        assert child.match.group(1) == "access-1-alice"
+        for prompt, reply in prompts:
+            child.expect(prompt)
+            child.sendline(reply)
+        child.expect("OUT (\\S+)")
+        out = child.match.group(1)
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
-    assert PASSWORD not in child.before  # getpass did not echo it
+    return out, child.before
+
+
+def test_login_asks_on_a_terminal(tokens):
+    script = (f"import restish; api = restish.Client({tokens.url!r}, resources=None); "
+              "print('OUT', api.login())")
+    token, rest = on_a_terminal(script, [("Username: ", "alice"), ("Password for alice: ", PASSWORD)])
+    assert token == "access-1-alice"
+    assert PASSWORD not in rest  # getpass did not echo it
 
 
 def test_login_against_the_demo_api():
@@ -159,8 +181,11 @@ def test_login_against_the_demo_api():
         with pytest.raises(restish.Unauthorized):
             api.people.get()
         token = api.login("alice", "demo")
-        assert token and isinstance(api.auth, MaxOAuth)
-        api.people.get()  # the demo accepts the token
+        assert token and isinstance(api.auth, Bearer)
+        api.people.get()  # the demo accepts the token as a Bearer
+        bundled = restish.Client(server.url)
+        bundled.login("alice", "demo")
+        assert isinstance(bundled.auth, MaxOAuth) and bundled.people.get() is not None
         with pytest.raises(restish.LoginError, match="'alice'"):
             client(server.url).login("alice", "not-demo")
 
@@ -310,7 +335,7 @@ def test_no_password_or_token_in_login_reprs_messages_or_logs(tokens, everything
     seen = [repr(api), repr(api.auth), repr(api._grant), str(info.value), everything_logged(),
             restish.to_curl(api.things.prepare("get"))]
     assert "grant_type=password" in seen[4]  # the token requests were logged, bodies and all
-    for secret in (PASSWORD, token, api.auth._headers["X-Oauth-Token"]):
+    for secret in (PASSWORD, token, api.auth.token):
         assert not [text for text in seen if secret in text]
 
 
@@ -354,7 +379,8 @@ def test_basic_auth_outside_latin1_is_an_invalid_value(fault):
 @pytest.mark.parametrize("auth", [None, Headers({"X-Tenant": "t1"}), MaxOAuth("bob", "old-token")])
 def test_a_user_name_no_header_can_carry_is_refused_before_the_password_is_sent(tokens, auth):
     tokens.users[" alice"] = PASSWORD  # MaxOAuth sends the user name in a header: no leading space there
-    api = client(tokens.url, auth=auth)
+    # Without auth, the bundled map's client is the one that gets MaxOAuth headers.
+    api = restish.Client(tokens.url, retries=0, auth=auth) if auth is None else client(tokens.url, auth=auth)
     refused = "^login at .*/token: MaxOAuth auth: header 'X-Oauth-Username'"
     with pytest.raises(restish.InvalidValue, match=refused) as info:
         api.login(" alice", PASSWORD)
@@ -458,8 +484,8 @@ def test_a_short_password_is_scrubbed_too(tokens):
 @pytest.mark.parametrize("pad", range(140, 162, 2))
 def test_a_password_cut_in_two_by_a_short_description_leaves_no_head(odd, pad):
     odd.mode, odd.pad = "echo-long", pad  # descriptions are cut at 200 characters: around the password
-    with pytest.raises(restish.LoginError) as info:
-        client(odd.url).login("alice", ODD_PASSWORD, token_url=odd.url + "/token")
+    with pytest.raises(restish.LoginError) as info:   # the bundled map's client: the form ends with a scope
+        restish.Client(odd.url, retries=0).login("alice", ODD_PASSWORD, token_url=odd.url + "/token")
     message = str(info.value)
     assert message.endswith("\u2026")  # it was cut
     tail = message.split("password=", 1)[1] if "password=" in message else ""
@@ -505,3 +531,46 @@ def test_login_keeps_custom_headers_and_adds_maxoauth(tokens):
     tokens.expire()
     api.things.get()  # renewed: the custom header is still there
     assert tokens.grants() == ["password", "password"] and tokens.requests[-1][2]["X-Tenant"] == "t1"
+
+
+# -- where login() gets its token, and a refused renewal --------------------------------
+
+def password_flow_doc(token_url, swagger=False):
+    """A one-path OpenAPI (or Swagger) document whose OAuth2 password flow names ``token_url``."""
+    if swagger:
+        return {"swagger": "2.0", "host": "h", "paths": {"/things": {"get": {}}}, "securityDefinitions": {
+            "oauth": {"type": "oauth2", "flow": "password", "tokenUrl": token_url}}}
+    return {"openapi": "3.1.0", "paths": {"/things": {"get": {}}}, "components": {"securitySchemes": {
+        "basic": {"type": "http", "scheme": "basic"},
+        "oauth": {"type": "oauth2", "flows": {"password": {"tokenUrl": token_url, "scopes": {}}}}}}}
+
+
+@pytest.mark.parametrize("token_url, swagger", [("token", False), ("/token", False), (None, True)])
+def test_login_finds_the_documents_token_url(tokens, token_url, swagger):
+    doc = password_flow_doc(token_url or f"{tokens.url}/token", swagger)   # relative: to the API's URL
+    api = restish.Client.from_openapi(doc, url=tokens.url, retries=0)
+    token = api.login("alice", PASSWORD)
+    assert api.things.get()["user"] == "alice" and isinstance(api.auth, Bearer) and api.auth.token == token
+    assert tokens.hits("/info") == 0 and tokens.grants() == ["password"]
+
+
+def test_a_refused_renewal_says_to_log_in_again(refreshing):
+    api = client(refreshing.url)
+    api.login("alice", PASSWORD)
+    refreshing.expire()
+    refreshing.revoke_refresh()
+    with pytest.raises(restish.Unauthorized) as info:
+        api.things.get()
+    assert str(info.value).endswith("; call login() again") and "token renewal as 'alice'" in str(info.value)
+    assert "refresh-" not in str(info.value)
+    api.login("alice", PASSWORD)   # as it says
+    assert api.things.get()["user"] == "alice"
+
+
+def test_a_refused_renewal_asks_for_the_password_on_a_terminal(refreshing):
+    script = (f"import restish, urllib.request as u; api = restish.Client({refreshing.url!r}, resources=None, "
+              f"retries=0); api.login('alice', {PASSWORD!r}); "
+              f"u.urlopen(u.Request({refreshing.url!r} + '/expire-all', method='POST')); "
+              "print('OUT', api.things.get()['user'])")
+    user, _ = on_a_terminal(script, [("The session of alice has ended; password: ", PASSWORD)])
+    assert user == "alice" and refreshing.grants() == ["password", "refresh_token", "password"]

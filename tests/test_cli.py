@@ -331,7 +331,8 @@ def test_dry_run_with_login_sends_nothing(fault, tokens):
                        "POST", f"flaky/{k}", "a=1", stdin=subprocess.DEVNULL)
         out = done.stdout.decode()
         assert done.returncode == 0, done.stderr.decode()
-        assert out.startswith("curl -X POST") and "'X-Oauth-Token: ***'" in out and "<token" not in out
+        # --no-map: the token would travel as a Bearer (the bundled map's client: MaxOAuth headers)
+        assert out.startswith("curl -X POST") and "'Authorization: ***'" in out and "<token" not in out
         assert [fault.hits(p) for p in ("/info", "/token", k)] == before
     assert tokens.requests == []
 
@@ -340,7 +341,7 @@ def test_token_url_logs_in_where_there_is_no_info(fault, tokens):
     done = restish("--url", fault.url, "--no-map", "--login", "--user", "alice:s3cret-pw",
                    "--token-url", tokens.url + "/token", "GET", "json")
     echoed = out_json(done)
-    assert echoed["headers"]["X-Oauth-Token"] == "access-1-alice" and tokens.grants() == ["password"]
+    assert echoed["headers"]["Authorization"] == "Bearer access-1-alice" and tokens.grants() == ["password"]
     assert "s3cret-pw" not in done.stderr.decode()
     done = restish("--url", fault.url, "--token-url", tokens.url + "/token", "GET", "json")
     assert done.returncode == 2 and b"--token-url" in done.stderr
@@ -410,3 +411,14 @@ def test_a_503_to_an_upload_from_stdin_exits_1_with_the_servers_answer(fault):
     assert done.returncode == 1, err
     assert f"PUT {fault.url}/flaky/{k} -> 503" in err and "hit 1" in err and "Unrewindable" not in err
     assert fault.hits(k) == 1
+
+
+def test_no_map_login_against_the_demo_sends_a_bearer(demo):
+    # Permissive mode: the token from the demo's /token travels as Authorization: Bearer.
+    done = restish("--url", demo, "--no-map", "--login", "--user", "ada:demo", "POST", "people/ada",
+                   "displayName=Ada")
+    assert done.returncode == 0, done.stderr.decode()
+    done = restish("--url", demo, "--no-map", "--login", "--user", "ada:demo", "-v", "GET", "people/ada")
+    assert done.returncode == 0 and out_json(done)["displayName"] == "Ada"
+    sent = done.stderr.decode().split("\n< ", 1)[0]   # -v: the request as sent, secrets masked
+    assert "> Authorization: ***" in sent and "X-Oauth" not in sent

@@ -87,15 +87,12 @@ def test_a_swagger_formdata_field_is_a_form_field(fastapi_server, tmp_path):
     assert (stored["filename"], stored["size"], stored["description"]) == ("photo.bin", 10240, "a photo")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: login() installs X-Oauth-* headers although the "
-                                       "token endpoint said token_type bearer")
 def test_login_with_a_token_url_installs_bearer(fastapi_server, api):
     api.login("alice", "wonderland", token_url=fastapi_server.url + "/token")
     assert api.readMe() == {"username": "alice"}
     assert _last(fastapi_server, "/me")["headers"]["authorization"].startswith("Bearer ")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: login() never reads the document's tokenUrl")
 def test_login_finds_the_documents_token_url(fastapi_server, api):
     api.login("alice", "wonderland")
     assert api.readMe() == {"username": "alice"}

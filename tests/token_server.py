@@ -80,6 +80,10 @@ class TokenApp:
             status, body, ctype = self._token(form)
         elif path == "/info":
             status, body, ctype = "200 OK", {"max.oauth_server": self.url}, "application/json"
+        elif path == "/expire-all" and method == "POST":  # expire() and revoke_refresh() for another process
+            self.expire()
+            self.revoke_refresh()
+            status, body, ctype = "200 OK", {}, "application/json"
         else:
             status, body, ctype = self._protected(method, path, headers, raw)
             if status.startswith("200") and path in ("/share", "/authorize"):

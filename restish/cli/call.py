@@ -42,7 +42,7 @@ def make_client(args: argparse.Namespace) -> Any:
     """The Client for ``args``: URL, map, auth, headers; logged in with --login.
 
     With --dry-run nothing is sent, login included: the client holds the
-    MaxOAuth headers login would install, with a placeholder token (curl
+    auth login would install (MaxOAuth headers, or a Bearer), with a placeholder token (curl
     lines show auth values as ``***`` anyway). Raises UsageError without a
     URL, for --login without a user, or a password to ask with no terminal.
     """
@@ -66,8 +66,8 @@ def _login(client: Any, args: argparse.Namespace, token_url: str | None) -> None
         raise UsageError("--login needs --user NAME[:PASSWORD] or RESTISH_USER")
     name, sep, password = user.partition(":")
     if getattr(args, "dry_run", False):
-        from ..auth import MaxOAuth
-        client.auth = MaxOAuth(name, DRY_RUN_TOKEN)
+        from ..login import token_auth
+        client.auth = token_auth(client, DRY_RUN_TOKEN, name)  # the kind login would install
         return
     # Asked here, as for Basic auth, so that "no terminal to ask" is the same usage error (exit 2).
     client.login(name, password if sep else _ask_password(name), token_url=token_url)
