@@ -97,13 +97,14 @@ def _call_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="restish", formatter_class=argparse.RawDescriptionHelpFormatter,
         usage="restish [options] METHOD PATH [key=value | key:=json ...]\n"
-              "       restish {shell,routes,demo,openapi} ... (each has --help)",
+              "       restish {shell,routes,demo,openapi,stubs} ... (each has --help)",
         description="Call a REST API described by a map, from the command line.",
         epilog="subcommands:\n"
                "  shell [URL]        interactive session with `api` bound, tab completion over the map\n"
                "  routes             the map as a table: route, verbs, RPC names, doc\n"
                "  demo [--tour]      serve the demo API on 127.0.0.1 (or run a scripted tour)\n"
-               "  openapi SPEC       print the resources.yaml built from an OpenAPI document\n\n"
+               "  openapi SPEC       print the resources.yaml built from an OpenAPI document\n"
+               "  stubs [--name N]   print a typing stub (.pyi) of the map for editors and mypy\n\n"
                "items: key=value is a string, key:=json a raw JSON value; key_subkey nests\n"
                "(body for POST/PUT/PATCH/DELETE, query for GET/HEAD/OPTIONS).\n"
                "environment: RESTISH_URL, RESTISH_TOKEN, RESTISH_USER.\n"
@@ -154,6 +155,24 @@ def _openapi_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stubs_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="restish stubs",
+                     description="Print a typing stub (.pyi) describing the map, for editors and type checkers: "
+                                 "save it as NAME.pyi (or any module name) and write "
+                                 "`api: NAME = restish.Client(url)`.")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--resources", metavar="F", help="endpoint map (default: the bundled map)")
+    group.add_argument("--openapi", metavar="SPEC", help="an OpenAPI / Swagger document (path or URL)")
+    parser.add_argument("--name", default="Api", help="the class name of the client in the stub (default: Api)")
+    return parser
+
+
+def _run_stubs(args: argparse.Namespace) -> int:
+    from ..stubs import stub_for
+    sys.stdout.write(stub_for(args.resources, args.openapi, args.name))
+    return OK
+
+
 def _run_shell(args: argparse.Namespace) -> int:
     from .shell import run_shell
     return run_shell(args)
@@ -180,4 +199,5 @@ _SUBCOMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[[a
     "routes": (_routes_parser, _run_routes),
     "demo": (_demo_parser, _run_demo),
     "openapi": (_openapi_parser, _run_openapi),
+    "stubs": (_stubs_parser, _run_stubs),
 }
