@@ -18,7 +18,7 @@ def run_shell(args: argparse.Namespace) -> int:
     from .call import make_client
     api = make_client(args)
     namespace = {"api": api, "restish": restish}
-    banner = f"restish shell: api = {api!r}\ntry: dir(api), api.<TAB>, api.people.get()"
+    banner = f"restish shell: api = {api!r}\n{_hint(api)}"
     if not _plain(args):
         try:
             from IPython import start_ipython
@@ -26,10 +26,21 @@ def run_shell(args: argparse.Namespace) -> int:
             pass
         else:
             print(banner)
-            start_ipython(argv=["--no-banner"], user_ns=namespace)
+            # The extension completes the map after item access too: api.people['alice'].<TAB>
+            start_ipython(argv=["--no-banner", "--ext=restish"], user_ns=namespace)
             return OK
     _interact(namespace, banner)
     return OK
+
+
+def _hint(api: Any) -> str:
+    """What to try first, in an order that works: log in first when no credentials were given."""
+    first = next((name for name, node in api.routes.root.fixed.items()
+                  if name.isidentifier() and node.route is not None and "GET" in node.route.methods), None)
+    calls = ([] if api.auth is not None else ["api.login()"]) + ([f"api.{first}.get()"] if first else [])
+    explore = [f"api.{first}.<TAB>" if first else "api.<TAB>",
+               f"help(api.{next(iter(api.routes.rpc))})" if api.routes.rpc else "help(api)"]
+    return "try: " + ", then ".join(calls) + ("; " if calls else "") + ", ".join(explore)
 
 
 def _plain(args: argparse.Namespace) -> bool:
@@ -37,7 +48,7 @@ def _plain(args: argparse.Namespace) -> bool:
 
 
 def _interact(namespace: dict, banner: str) -> None:
-    """code.interact with readline tab completion over ``namespace`` (the map, through dir())."""
+    """code.interact with readline tab completion over ``namespace``, after item access too."""
     import code
     try:
         import readline
@@ -45,7 +56,8 @@ def _interact(namespace: dict, banner: str) -> None:
     except ImportError:  # no readline (Windows): a REPL without completion still works
         pass
     else:
-        readline.set_completer(rlcompleter.Completer(namespace).complete)
+        from ..completion import ReadlineCompleter
+        readline.set_completer(ReadlineCompleter(rlcompleter.Completer(namespace).complete, namespace))
         # macOS Python links libedit, which spells the binding differently.
         binding = "bind ^I rl_complete" if "libedit" in (readline.__doc__ or "") else "tab: complete"
         readline.parse_and_bind(binding)
