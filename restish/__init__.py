@@ -36,7 +36,6 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 _SUBMODULES = frozenset({"auth", "retry", "demo", "pyramid", "plone"})
 
 if TYPE_CHECKING:  # "X as X": names a type checker sees as exported (mypy --strict)
-    from . import auth as auth, demo as demo, pyramid as pyramid, retry as retry
     from .client import BUNDLED as BUNDLED, Client as Client
     from .commit import Pending as Pending
     from .curl import to_curl as to_curl

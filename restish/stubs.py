@@ -15,13 +15,10 @@ import keyword
 import re
 from typing import Any, Iterator
 
+from .resources import CLIENT_ATTRIBUTES, ROOT_ATTRIBUTES
 from .routes import VERBS, Node, Route, RouteMap
 
 __all__ = ["stub_text", "stub_for"]
-
-# Names a proxy answers itself: a child of that name is reached with [...] only.
-_PROXY_NAMES = frozenset({"path", "url", "route", "methods", "doc", "defaults", "iterate", "prepare",
-                          *(verb.lower() for verb in VERBS)})
 _NOT_WORD = re.compile(r"[^0-9A-Za-z]+")
 
 
@@ -46,9 +43,9 @@ def stub_for(resources: Any = None, openapi: Any = None, name: str = "Api") -> s
 def stub_text(route_map: RouteMap, name: str = "Api", source: str | None = None) -> str:
     """The ``.pyi`` text describing ``route_map``, its root protocol called ``name``;
     ``source`` (default: the map's file) is named in its first line."""
-    from .openapi import _client_names  # the names a Client answers itself (settings, methods)
     writer = _Writer(name)
-    root = writer.node(route_map.root, (), frozenset(_client_names()) | _PROXY_NAMES, is_root=True)
+    # A child named like an attribute of the proxy (or, at the top, of the Client) is reached with [...].
+    root = writer.node(route_map.root, (), CLIENT_ATTRIBUTES, is_root=True)
     writer.add_rpc(root, route_map)
     return _header(source or f"the endpoint map {route_map.source}", name) + "\n\n\n".join(writer.classes) + "\n"
 
@@ -87,13 +84,13 @@ class _Writer:
         cls = _Class(name, bases, _node_doc(node, trail, is_root))
         items: list[tuple[str, str]] = []  # (Literal text or "", class name) for __getitem__
         for child_name, child in node.fixed.items():
-            child_cls = self.node(child, (*trail, child_name), _PROXY_NAMES)
+            child_cls = self.node(child, (*trail, child_name), ROOT_ATTRIBUTES)
             items.append((repr(child_name), child_cls.name))
             if child_name.isidentifier() and not keyword.iskeyword(child_name) \
                     and child_name not in reserved and not child_name.startswith("_"):
                 cls.lines += ["    @property", f"    def {child_name}(self) -> {child_cls.name}: ..."]
         if node.var is not None:
-            var_cls = self.node(node.var, (*trail, "{" + _variable_name(node.var, len(trail)) + "}"), _PROXY_NAMES)
+            var_cls = self.node(node.var, (*trail, "{" + _variable_name(node.var, len(trail)) + "}"), ROOT_ATTRIBUTES)
             items.append(("", var_cls.name))
         cls.lines += _getitem(items)
         cls.lines += _verbs(node.route)

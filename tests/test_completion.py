@@ -112,11 +112,15 @@ def test_stdlib_repl_completes_after_item_access():
         child.send("rlcomp\t")  # anything else is still the stock completer's
         child.sendline("")
         child.expect_exact("<module 'rlcompleter' from")
-        child.expect_exact(">>> ")  # readline reads again: Ctrl-D before that may be lost
-        child.sendeof()
-        child.expect(pexpect.EOF)
+        leave_readline(child)
     finally:
         child.terminate(force=True)
+
+
+def leave_readline(child):
+    child.expect_exact(">>> ")  # readline reads again: Ctrl-D sent before that may be lost
+    child.sendeof()
+    child.expect(pexpect.EOF)
 
 
 def ipython_menu(child, text):
@@ -182,8 +186,6 @@ def test_restish_shell_plain_completes_after_item_access(demo):
         child.expect_exact("logged in True")
         child.sendline("api.people.get()[0]['username']")
         child.expect_exact("'alice'")
-        child.expect_exact(">>> ")  # readline reads again: Ctrl-D before that may be lost
-        child.sendeof()
-        child.expect(pexpect.EOF)
+        leave_readline(child)
     finally:
         child.terminate(force=True)
