@@ -145,6 +145,10 @@ class Route:
         templates = self.templates
         return templates.get(name or "") or templates.get(verb) or self.template
 
+    def variables_for(self, verb: str, name: str | None = None) -> tuple[str, ...]:
+        """The variables an RPC ``name`` (or ``verb``) fills: those of its own template."""
+        return _variables(self.template_for(verb, name))
+
     def slash_for(self, verb: str) -> bool:
         """Does ``verb``'s URL end with '/'? As its own template says (see template_for)."""
         return _slashed(self.templates.get(verb) or self.template)

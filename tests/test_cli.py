@@ -256,6 +256,13 @@ def test_routes_of_another_map(tmp_path):
     assert done.stdout.decode().splitlines()[1].split() == ["/things/{id}", "GET", "PATCH", "getThing", "A", "thing."]
 
 
+def test_routes_lists_every_rpc_name_of_a_merged_route(tmp_path):
+    (tmp_path / "r.yaml").write_text("/c/{basehead}:\n  methods: [GET]\n  names: {get: [byBasehead, compare]}\n"
+                                     "  templates: {compare: '/c/{base}...{head}'}\n")
+    done = restish("routes", "--resources", str(tmp_path / "r.yaml"))
+    assert done.stdout.decode().splitlines()[1].split() == ["/c/{basehead}", "GET", "byBasehead,", "compare"]
+
+
 class _Terminal(io.StringIO):
     def isatty(self):
         return True

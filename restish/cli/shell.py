@@ -78,7 +78,7 @@ def routes_table(routes: Iterable[Any]) -> str:
     rows = [("ROUTE", "VERBS", "RPC NAMES", "DOC")]
     for route in routes:
         verbs = " ".join(v for v in VERBS if v in route.methods)
-        names = ", ".join(route.names[v] for v in VERBS if v in route.names)
+        names = ", ".join([*(route.names[v] for v in VERBS if v in route.names), *route.aliases])
         doc = (route.doc or "").strip().splitlines()[0] if route.doc else ""
         rows.append((route.template, verbs, names, doc))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
