@@ -111,7 +111,7 @@ class _Writer:
     def add_rpc(self, root: _Class, route_map: RouteMap) -> None:
         """The RPC names on the root protocol, which is written last."""
         for rpc_name, (route, verb) in route_map.rpc.items():
-            variables = "".join(f", {v}: Any" for v in route.variables if _keyword_ok(v))
+            variables = "".join(f", {v}: Any" for v in route.variables_for(verb, rpc_name) if _keyword_ok(v))
             star = ", *" if variables else ""
             root.lines.append(f"    def {rpc_name}(self, /{star}{variables}, **kwargs: Any) -> Any:")
             root.lines.append(_docstring(_verb_doc(route, verb), 8))

@@ -152,3 +152,21 @@ def test_bad_name_and_bad_map_are_usage_errors(tmp_path):
     (tmp_path / "bad.yaml").write_text("/x: {methods: [FETCH]}\n")
     done = stubs("--resources", str(tmp_path / "bad.yaml"))
     assert done.returncode == 2 and "FETCH" in done.stderr
+
+
+def test_an_rpc_name_of_a_merged_route_has_its_own_variables(tmp_path):
+    # GitHub's attestations: one route, two spellings; each name asks for the variables of its own.
+    (tmp_path / "map.yaml").write_text(textwrap.dedent("""\
+        /att/{attestation_id}:
+          methods: [GET, DELETE]
+          names: {get: listAtt, delete: deleteAtt}
+          templates: {get: '/att/{subject_digest}'}
+        /compare/{base}...{head}:
+          methods: [GET]
+          names: {get: compare}
+        """))
+    done = stubs("--resources", str(tmp_path / "map.yaml"), "--name", "Merged")
+    assert done.returncode == 0, done.stderr
+    assert "def listAtt(self, /, *, subject_digest: Any, **kwargs: Any)" in done.stdout
+    assert "def deleteAtt(self, /, *, attestation_id: Any, **kwargs: Any)" in done.stdout
+    assert "def compare(self, /, *, base: Any, head: Any, **kwargs: Any)" in done.stdout
