@@ -12,17 +12,20 @@ names, and ``_side_request`` (a request outside the map and without auth).
 
 The token endpoint is, in this order: ``token_url=``; the OAuth2 password
 flow's ``tokenUrl`` of the client's OpenAPI document; the MAX ``GET /info``
-convention. plone.restapi's ``@login`` (a JSON login answered with a JWT,
-renewed through ``@login-renew``) is not an OAuth2 form grant: it belongs
-after /info in :func:`find_token_url`, with a grant of its own beside
-:class:`TokenGrant` (its ``fetch`` is the one place that speaks to the endpoint).
+convention; plone.restapi's ``@login``. That one is not an OAuth2 form grant
+but a JSON login answered with a JWT: :class:`JWTGrant` speaks it, and
+renews the JWT through ``@login-renew`` before its ``exp``
+(:func:`renew_if_due`, called before each call), since an expired one cannot
+be renewed.
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import sys
 import threading
+import time
 from typing import Any, Callable, Iterable, Protocol
 from urllib.parse import urljoin
 
@@ -36,10 +39,11 @@ from .headers import header_problem
 from .redact import auth_headers, redact_url, scrub, spelled
 from .transport import origin_of
 
-__all__ = ["Account", "TokenGrant", "LoginUnreachable", "login", "renew", "find_token_url", "discover_token_url",
-           "token_auth", "scrub_secrets"]
+__all__ = ["Account", "TokenGrant", "JWTGrant", "LoginUnreachable", "login", "new_grant", "renew", "renew_if_due",
+           "find_token_url", "discover_token_url", "token_auth", "scrub_secrets"]
 
 _log = logging.getLogger("restish.auth")  # the logger these messages always had
+_HINT = "; give the token URL: login(token_url=...) or restish --token-url URL"
 
 
 class Account(Protocol):
@@ -48,11 +52,12 @@ class Account(Protocol):
     url: str
     auth: Any
     on_token: Callable[[str], Any] | None
-    _grant: "TokenGrant | None"
+    _grant: "TokenGrant | JWTGrant | None"
     _bundled_map: bool                  # a token for a client without auth goes in MaxOAuth headers
     _document_token_url: str | None     # the OpenAPI password flow's tokenUrl, as written
 
-    def _side_request(self, method: str, url: str, form: Any = None) -> requests.Response: ...
+    def _side_request(self, method: str, url: str, form: Any = None, *,
+                      json: Any = None, bearer: str | None = None) -> requests.Response: ...
 
 
 # -- tokens -----------------------------------------------------------------
@@ -100,27 +105,32 @@ class LoginUnreachable(LoginError, TransportError):
         RestishError.__init__(self, message)
 
 
-def _token_answer(client: "Account", url: str, form: dict, what: str, secrets: list[str | None]) -> dict:
-    """The token endpoint's JSON answer. Raises ``LoginError`` naming the server and the user,
-    with every one of ``secrets`` (the grant's: password, tokens) scrubbed, whatever its
-    length (a server may echo the form it was sent)."""
+def _token_answer(client: "Account", url: str, form: dict | None, what: str, secrets: list[str | None],
+                  key: str = "access_token", not_found: str | None = None, **send: Any) -> dict:
+    """The token endpoint's JSON answer, holding a str at ``key``. Raises ``LoginError``
+    naming the server and the user, with every one of ``secrets`` (the grant's: password,
+    tokens) scrubbed, whatever its length (a server may echo the form it was sent).
+    ``not_found``: the message's end for a 404 or 405 (no such endpoint there).
+    ``send``: ``json=`` or ``bearer=`` for :meth:`Account._side_request`."""
     where = f"{what} at {redact_url(url)}"
     try:
-        response = client._side_request("POST", url, form)
+        response = client._side_request("POST", url, form, **send)
     except TransportError as exc:
         # ``from None``: the chained request would carry the form, password included.
         raise LoginUnreachable(scrub_secrets(f"{where} failed: {exc}", secrets), "POST", url) from None
+    if response.status_code in (404, 405) and not_found:
+        raise LoginError(f"{where} failed: {response.status_code}; {not_found}") from None
     if response.status_code >= 400:
         # The error masks the secrets before it cuts the description short.
         error = error_for_response(response, "POST", secrets)
         verdict = "refused" if response.status_code < 500 else "failed"
         raise LoginError(f"{where} {verdict}: {error.code} {error.error}: {error.description}") from None
     answer = _json_or_none(response)
-    if not isinstance(answer, dict) or not isinstance(answer.get("access_token"), str):
+    if not isinstance(answer, dict) or not isinstance(answer.get(key), str):
         kind = response.headers.get("Content-Type") or "no Content-Type"
         raise LoginError(f"{where} failed: the token endpoint answered {response.status_code} "
-                         f"with {kind}, not a JSON object holding an access_token") from None
-    if header_problem("Authorization", answer["access_token"]):  # so renewal never fails to sign
+                         f"with {kind}, not a JSON object holding a {key}") from None
+    if header_problem("Authorization", answer[key]):  # so renewal never fails to sign
         raise LoginError(f"{where} failed: the token endpoint answered an access_token that cannot "
                          f"be sent in an HTTP header (a line break, or characters outside Latin-1)")
     return answer
@@ -164,9 +174,9 @@ def login(client: "Account", username: str | None = None, password: str | None =
         import getpass  # only an interactive login needs it
         password = _ask(getpass.getpass, f"Password for {username}: ", "password", url)
     _check_username(client, username, url)  # before the password leaves for the token endpoint
-    grant = TokenGrant(url, username, password, _scope_for(client))
+    grant = new_grant(url, username, password, _scope_for(client))
     token = grant.fetch(client, "login")
-    _install(client, token, username)  # before _grant: a failure here leaves the client as it was
+    _install(client, token, username, grant)  # before _grant: a failure here leaves the client as it was
     client._grant = grant
     return token
 
@@ -191,17 +201,22 @@ def _check_username(client: "Account", username: Any, url: str) -> None:
 def find_token_url(client: "Account") -> str:
     """The token endpoint when ``token_url=`` is not given: the client's OpenAPI document's
     password flow ``tokenUrl`` (relative to the API's URL, as OpenAPI reads it), else MAX's
-    ``/info``. The place for plone.restapi's ``@login``: after /info (see the module docstring)."""
+    ``/info``, else plone.restapi's ``<url>/@login`` (a site without /info may be a Plone site)."""
     documented = client._document_token_url
     if documented:
         return urljoin(client.url + "/", documented)
-    return discover_token_url(client)
+    try:
+        return discover_token_url(client)
+    except LoginUnreachable:
+        raise
+    except LoginError:
+        return f"{client.url}/{PLONE_LOGIN}"
 
 
 def discover_token_url(client: "Account") -> str:
     """The MAX convention: ``GET /info`` names ``max.oauth_server``; the token URL is ``<it>/token``."""
     info_url = f"{client.url}/info"
-    hint = "; give the token URL: login(token_url=...) or restish --token-url URL"
+    hint = _HINT
     try:
         response = client._side_request("GET", info_url)
     except TransportError as exc:
@@ -248,9 +263,10 @@ def token_auth(client: "Account", token: str, username: str) -> Any:
     return MaxOAuth(username, token) if client._bundled_map else Bearer(token)
 
 
-def _install(client: "Account", token: str, username: str) -> None:
-    """Put the token in the client's auth (see :func:`token_auth`); tell ``on_token``."""
-    client.auth = token_auth(client, token, username)
+def _install(client: "Account", token: str, username: str, grant: Any = None) -> None:
+    """Put the token in the client's auth (see :func:`token_auth`; a Plone JWT is always
+    a Bearer); tell ``on_token``."""
+    client.auth = Bearer(token) if isinstance(grant, JWTGrant) else token_auth(client, token, username)
     if client.on_token is not None:
         client.on_token(token)
 
@@ -283,7 +299,7 @@ def renew(client: "Account", prepared: requests.PreparedRequest, response: reque
                 token = _login_again(client, grant, exc, response)
                 if token is None:
                     return False
-            _install(client, token, grant.username)
+            _install(client, token, grant.username, grant)
     sign(prepared, client.auth, prepared.url or "")
     return True
 
@@ -297,7 +313,7 @@ def _login_again(client: "Account", grant: TokenGrant, refused: LoginError,
     if not isinstance(refused, LoginUnreachable) and sys.stdin is not None and sys.stdin.isatty():
         import getpass  # only an interactive session needs it
         password = getpass.getpass(f"The session of {grant.username} has ended; password: ")
-        again = TokenGrant(grant.token_url, grant.username, password, grant.scope)
+        again = new_grant(grant.token_url, grant.username, password, grant.scope)
         try:
             token = again.fetch(client, "login")
         except LoginError as exc:
@@ -329,3 +345,108 @@ def _rewind(prepared: requests.PreparedRequest) -> bool:
     except UnrewindableBodyError:  # e.g. an upload from a pipe, already read
         return False
     return True
+
+
+# -- plone.restapi's JWT login -----------------------------------------------
+
+PLONE_LOGIN = "@login"
+
+
+def new_grant(url: str, username: str, password: str, scope: str | None) -> "TokenGrant | JWTGrant":
+    """The grant that speaks the token endpoint at ``url``: plone.restapi's ``@login`` or OAuth2's."""
+    if url.rstrip("/").endswith("/" + PLONE_LOGIN):
+        return JWTGrant(url.rstrip("/"), username, password)
+    return TokenGrant(url, username, password, scope)
+
+
+class JWTGrant:
+    """plone.restapi's login: ``POST @login {"login", "password"}`` answers ``{"token": JWT}``,
+    sent as a Bearer. The JWT is renewed through ``@login-renew`` shortly before its ``exp``
+    (see :meth:`due`): an expired JWT cannot be renewed, so then, or when the renewal is
+    refused, the grant logs in again with the password, which it keeps in memory for that.
+    """
+
+    MARGIN = 60.0  # renew this many seconds before exp, or a tenth of the JWT's life if longer
+    scope = None  # no OAuth2 scope: read by code that handles both grants
+
+    def __init__(self, login_url: str, username: str, password: str) -> None:
+        self.token_url, self.username = login_url, username
+        self.renew_url = login_url[: -len(PLONE_LOGIN)] + "@login-renew"
+        self._password = password
+        self._token: str | None = None
+        self._renew_at = self._expires_at = float("inf")  # time.monotonic() values
+        self.lock = threading.Lock()  # one renewal at a time per client
+
+    def due(self) -> bool:
+        """True when the token expires within the margin: renew before the next call."""
+        return time.monotonic() >= self._renew_at
+
+    def fetch(self, client: "Account", action: str) -> str:
+        """A new JWT: renewed while the current one is valid, else from the password."""
+        secrets = [self._password, self._token]
+        if self._token is not None and time.monotonic() < self._expires_at:
+            try:
+                return self._keep(_token_answer(client, self.renew_url, None, f"{action} of {self.username!r}",
+                                                secrets, "token", bearer=self._token))
+            except LoginUnreachable:
+                raise
+            except LoginError as exc:
+                _log.info("%s; logging in again", exc)
+        body = {"login": self.username, "password": self._password}
+        return self._keep(_token_answer(client, self.token_url, None, f"{action} as {self.username!r}",
+                                        secrets, "token", not_found=f"neither MAX's /info nor plone.restapi's "
+                                        f"@login answers here{_HINT}", json=body))
+
+    def _keep(self, answer: dict) -> str:
+        self._token = answer["token"]
+        life = _seconds_left(self._token)
+        now = time.monotonic()
+        if life is None:  # no exp: renewed after a 401 only
+            self._renew_at = self._expires_at = float("inf")
+        else:
+            self._expires_at = now + life
+            self._renew_at = self._expires_at - max(self.MARGIN, life / 10)
+        return self._token
+
+    def __repr__(self) -> str:
+        return f"<JWTGrant {self.username} at {redact_url(self.token_url)}>"
+
+
+def renew_if_due(client: "Account", prepared: requests.PreparedRequest) -> None:
+    """Before a call: renew a JWT that expires soon and sign ``prepared`` with the new one.
+
+    Only for a request to the login's own origin; a refused renewal is logged
+    at WARNING and the call goes out with the old token (a 401 then renews
+    through :func:`renew`). No exception but ``LoginUnreachable`` escapes.
+    """
+    grant = client._grant
+    if not isinstance(grant, JWTGrant) or not grant.due():
+        return
+    if origin_of(prepared.url or "") != origin_of(grant.token_url):
+        return  # the token is for the login's origin only
+    with grant.lock:
+        if grant.due():  # not renewed by another thread meanwhile
+            try:
+                token = grant.fetch(client, "token renewal")
+            except LoginUnreachable:
+                raise
+            except LoginError as exc:
+                _log.warning("%s; sending with the old token", exc)
+                return
+            _install(client, token, grant.username, grant)
+    sign(prepared, client.auth, prepared.url or "")
+
+
+def _seconds_left(token: str) -> float | None:
+    """Seconds until the JWT's ``exp`` by this machine's clock, or None without one.
+
+    The payload is read, not verified: only the server can verify it, and
+    restish only needs to know when to renew.
+    """
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        exp = claims["exp"]
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
+    return float(exp) - time.time() if isinstance(exp, (int, float)) else None

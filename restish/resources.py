@@ -48,7 +48,9 @@ def encode_segment(value: Any, parent: str = "") -> str:
     if text in _DOT_SEGMENTS:
         raise InvalidValue(f"{parent or '/'}: {text!r} cannot be a path segment below it: "
                            f"servers collapse empty and dot segments")
-    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
+    # '@' is a legal path character that changes no route: plone.restapi's services
+    # (``api['@search']``) are found only under their literal name, not as %40search.
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="@")
 
 
 class _MapDoc:

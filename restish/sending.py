@@ -120,7 +120,9 @@ class Sender:
         return build.prepare(self, resource, method, kwargs, url)
 
     def _send_handling_auth(self, call: Call) -> requests.Response:
-        """Send; after a 401 that a new token can cure, renew once and send once more."""
+        """Send; after a 401 that a new token can cure, renew once and send once more.
+        A token known to expire soon (a JWT's ``exp``) is renewed before sending."""
+        login.renew_if_due(self, call.prepared)
         response = self._send(call)
         if response.status_code == 401 and login.renew(self, call.prepared, response):
             response.close()
@@ -149,13 +151,18 @@ class Sender:
         logs.answered(prepared, response, started, stream)
         return response
 
-    def _side_request(self, method: str, url: str, form: Mapping[str, str] | None = None) -> requests.Response:
-        """A request outside the map and without auth (login's token and /info calls)."""
+    def _side_request(self, method: str, url: str, form: Mapping[str, str] | None = None, *,
+                      json: Any = None, bearer: str | None = None) -> requests.Response:
+        """A request outside the map and without the client's auth (login's token and /info
+        calls): a ``form`` or a ``json`` body; ``bearer`` a token to send (@login-renew)."""
         headers = {k: v for k, v in self.headers.items() if v is not None}
         headers["Accept"] = "application/json"
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {bearer}"
         # The session's response hooks run, as for every call. Its query parameters are
         # not added: the token endpoint may be another host, and they may hold an API key.
-        prepared = requests.Request(method, url, data=form, headers=headers, hooks=self.session.hooks).prepare()
+        prepared = requests.Request(method, url, data=form, json=json, headers=headers,
+                                    hooks=self.session.hooks).prepare()
         settings, _ = self._environment.settings(self.session, url, self.verify)
         return self._exchange(prepared, settings, self.timeout)
 

