@@ -1,205 +1,149 @@
-"""``restish METHOD PATH [items]``: command-line arguments -> one client call."""
+"""``restish METHOD PATH [ITEM ...]``: the command line -> one call (or a listing, or a
+download), its answer printed."""
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import difflib
 import sys
-from typing import Any
+from typing import Any, Sequence
 
-from ..headers import header_problem
-# payloads is light: json, re and urllib.parse, which the command loads already.
-from ..payloads import QUERY_VERBS
-from . import OK, VERBS, UsageError, output
+from ..errors import RequestError, RestishError, TransportError
+from .common import OK, VERBS, UsageError
+from .connect import base_url, make_client
+from .exchange import parts_to_print, show_exchange, show_request
+from .items import Items, parse_items
+from .target import Target, navigate, resolve
 
-__all__ = ["run_call", "build_kwargs", "parse_item"]
+__all__ = ["run_call", "words"]
 
 
-def run_call(args: argparse.Namespace) -> int:
+def run_call(args: argparse.Namespace, subcommands: Sequence[str] = ()) -> int:
     """Make the call ``args`` describe and print its result. Returns the exit code;
     raises RestishError (UsageError for bad input) for main() to report."""
-    method = args.method.upper()
-    if method not in VERBS:
-        raise UsageError(f"unknown METHOD {args.method!r}: use one of {' '.join(VERBS)}")
-    kwargs = build_kwargs(args)
-    client = make_client(args)
-    resource = navigate(client, args.path)
+    method, path, items = words(args.words, subcommands)
+    letters = parts_to_print(args.print, args.verbose)
+    _check_modes(args, method)
+    target = resolve(path, base_url(args))
+    from .request import build_kwargs  # items and stdin -> the verb's kwargs
+    kwargs = build_kwargs(args, method, _all_items(items, args), target)
+    session = _session(args, target)
+    client = make_client(args, target.base, permissive=target.foreign, env_credentials=not target.elsewhere,
+                         session=session)
+    resource = navigate(client, target)
     if args.dry_run:  # make_client did not log in: nothing at all is sent
-        print(output.curl_line(resource.prepare(method, **kwargs)))
+        from ..curl import to_curl
+        print(to_curl(resource.prepare(method, **kwargs)))
         return OK
-    if args.file and sys.stderr.isatty():
-        kwargs["progress"] = output.ProgressBar(sys.stderr)
     try:
-        result = getattr(resource, method.lower())(**kwargs)
+        return _send(args, client, resource, method, kwargs, letters)
     finally:
-        if args.verbose:
-            output.show_exchange(client.last_response, sys.stderr)
-    output.show_result(result, client.last_response, args.raw, sys.stdout)
+        if session is not None and client.last_response is not None:
+            session.save(client)
+
+
+def words(given: list[str], subcommands: Sequence[str] = ()) -> tuple[str, str, list[str]]:
+    """METHOD, PATH and the items; a UsageError that names what is missing."""
+    if not given:
+        raise UsageError("missing METHOD and PATH, e.g. restish GET people (see restish --help)")
+    method = given[0].upper()
+    if method not in VERBS:
+        close = difflib.get_close_matches(given[0], subcommands, n=1)
+        hint = f"; did you mean the subcommand 'restish {close[0]}'?" if close else ""
+        if len(given) == 1 and not close:
+            raise UsageError(f"missing METHOD before {given[0]!r} (one of {' '.join(VERBS)}), "
+                             f"e.g. restish GET {given[0]}")
+        raise UsageError(f"unknown METHOD {given[0]!r}: use one of {' '.join(VERBS)}{hint}")
+    if len(given) == 1:
+        raise UsageError(f"missing PATH after {method}, e.g. restish {method} people (see restish --help)")
+    return method, given[1], given[2:]
+
+
+def _check_modes(args: argparse.Namespace, method: str) -> None:
+    if args.all and method != "GET":
+        raise UsageError(f"--all follows the pages of a GET listing, not of a {method}")
+    if args.all and (args.download or args.output):
+        raise UsageError("--all prints items one a line; it cannot go with --download / -o")
+
+
+def _all_items(items: list[str], args: argparse.Namespace) -> Items:
+    """The items, with the older spellings --qs K=V and --file FIELD=PATH as K==V and FIELD@PATH."""
+    spelled = list(items)
+    for spec in args.qs:
+        key, found, value = spec.partition("=")
+        if not found or not key.strip():
+            raise UsageError(f"malformed --qs {spec!r}: use K=V")
+        spelled.append(f"{_escape(key)}=={value}")
+    for spec in args.file:
+        key, found, value = spec.partition("=")
+        if not found or not key.strip():
+            raise UsageError(f"malformed --file {spec!r}: use FIELD=PATH")
+        spelled.append(f"{_escape(key)}@{value}")
+    return parse_items(spelled)
+
+
+def _escape(key: str) -> str:
+    return "".join("\\" + char if char in "=:@;\\" else char for char in key)
+
+
+def _session(args: argparse.Namespace, target: Target) -> Any:
+    if not args.session:
+        return None
+    from .sessions import Session
+    return Session(args.session, target.base)
+
+
+def _send(args: argparse.Namespace, client: Any, resource: Any, method: str, kwargs: dict, letters: str) -> int:
+    """Send and print. The exchange goes to stdout with -p, to stderr with -v alone."""
+    exchange_out = sys.stdout if args.print is not None else sys.stderr
+    try:
+        if args.all:
+            return _listing(resource, kwargs)
+        if args.download or args.output:
+            from .download import download
+            verb = getattr(resource, method.lower())
+            download(lambda **more: verb(**kwargs, **more), args.output, lambda: client.last_response)
+            show_exchange(client.last_response, letters.replace("b", ""), exchange_out)
+            return OK
+        result = getattr(resource, method.lower())(**_with_upload_bar(kwargs))
+    except RequestError as exc:
+        show_exchange(exc.response, letters, exchange_out)
+        if "b" in letters and exc.response is not None:
+            from .output import show_response_body
+            show_response_body(exc.response, args.raw, sys.stdout)
+        raise
+    except TransportError:
+        _show_attempt(resource, method, kwargs, letters, exchange_out)
+        raise
+    from .output import show_result
+    show_exchange(client.last_response, letters, exchange_out)
+    if "b" in letters:
+        show_result(result, client.last_response, args.raw, sys.stdout)
     return OK
 
 
-def make_client(args: argparse.Namespace) -> Any:
-    """The Client for ``args``: URL, map, auth, headers; logged in with --login.
-
-    With --dry-run nothing is sent, login included: the client holds the
-    auth login would install (MaxOAuth headers, or a Bearer), with a placeholder token (curl
-    lines show auth values as ``***`` anyway). Raises UsageError without a
-    URL, for --login without a user, or a password to ask with no terminal.
-    """
-    url = args.url or os.environ.get("RESTISH_URL")
-    if not url:
-        raise UsageError("no URL: give --url URL or set RESTISH_URL")
-    token_url = getattr(args, "token_url", None)
-    if token_url and not args.login:
-        raise UsageError("--token-url is where --login gets its token: give --login too")
-    from ..client import Client  # the call path is the one that pays for requests
-    client = Client(url, auth=_auth(args), headers=_headers(args.header), **map_kwargs(args))
-    if args.login:
-        _login(client, args, token_url)
-    return client
+def _with_upload_bar(kwargs: dict) -> dict:
+    """``kwargs`` with a progress bar on stderr for an upload, when stderr is a terminal."""
+    if any(key.startswith("upload_file") for key in kwargs) and sys.stderr.isatty():
+        from .progress import ProgressBar
+        return {**kwargs, "progress": ProgressBar(sys.stderr)}
+    return kwargs
 
 
-def _login(client: Any, args: argparse.Namespace, token_url: str | None) -> None:
-    """--login: the password grant as --user (or RESTISH_USER), or its stand-in for --dry-run."""
-    user = args.user or os.environ.get("RESTISH_USER")
-    if not user:
-        raise UsageError("--login needs --user NAME[:PASSWORD] or RESTISH_USER")
-    name, sep, password = user.partition(":")
-    if getattr(args, "dry_run", False):
-        from ..login import token_auth
-        client.auth = token_auth(client, DRY_RUN_TOKEN, name)  # the kind login would install
+def _listing(resource: Any, kwargs: dict) -> int:
+    """--all: every item of every page, one JSON line each, printed as it comes."""
+    from .output import show_item
+    for item in resource.iterate(**kwargs):
+        show_item(item, sys.stdout)
+    return OK
+
+
+def _show_attempt(resource: Any, method: str, kwargs: dict, letters: str, out: Any) -> None:
+    """After a transport error (no response to show): the request that was tried, for -v / -p."""
+    if "H" not in letters and "B" not in letters:
         return
-    # Asked here, as for Basic auth, so that "no terminal to ask" is the same usage error (exit 2).
-    client.login(name, password if sep else _ask_password(name), token_url=token_url)
-
-
-DRY_RUN_TOKEN = "<token from --login>"  # what --dry-run --login signs with; shown as *** anyway
-
-
-def map_kwargs(args: argparse.Namespace) -> dict:
-    """Client's ``resources`` / ``defaults`` from --resources, --no-map, --defaults."""
-    kwargs: dict[str, Any] = {}
-    if getattr(args, "no_map", False):
-        kwargs["resources"] = None
-    elif args.resources:
-        kwargs["resources"] = args.resources
-    if getattr(args, "defaults", None):
-        kwargs["defaults"] = args.defaults
-    return kwargs
-
-
-def navigate(client: Any, path: str) -> Any:
-    """``client[seg][seg]...`` for PATH, so the map checks every segment (UnknownResource)."""
-    resource = client._root  # PATH '/' is the base URL itself
-    for segment in (s for s in path.split("/") if s):
-        resource = resource[segment]
-    return resource
-
-
-def build_kwargs(args: argparse.Namespace) -> dict:
-    """The verb's kwargs from items, --qs, --file and --data. Raises UsageError."""
-    kwargs = dict(parse_item(item) for item in args.items)
-    if args.data is not None and kwargs and args.method.upper() not in QUERY_VERBS:
-        # --data is the whole body: body items would be dropped silently (httpie refuses too).
-        raise UsageError(f"--data sends exactly that body, so it cannot go with key=value items "
-                         f"({', '.join(sorted(kwargs))}): put them in the JSON, or use --qs for the query")
-    if args.qs:
-        kwargs["qs"] = _query(args.qs)
-    for spec in args.file:
-        field, path = _pair(spec, "=", "--file", "FIELD=PATH")
-        kwargs["upload_file" if field == "file" else f"upload_file_{field}"] = path
-    if args.data is not None:
-        kwargs["data"] = _data(args.data)
-    return kwargs
-
-
-def parse_item(item: str) -> tuple[str, Any]:
-    """``key=value`` -> (key, 'value'); ``key:=json`` -> (key, decoded JSON). Raises UsageError."""
-    key, sep, value = item.partition("=")
-    if not sep or not key or key == ":":
-        raise UsageError(f"malformed item {item!r}: use key=value or key:=json")
-    if key.endswith(":"):
-        return key[:-1], _json(value, f"item {key[:-1]!r}")
-    return key, value
-
-
-def _query(specs: list[str]) -> dict[str, Any]:
-    """--qs k=v items; a repeated key collects a list (sent as a repeated parameter)."""
-    query: dict[str, Any] = {}
-    for spec in specs:
-        key, value = _pair(spec, "=", "--qs", "K=V")
-        if key in query:
-            previous = query[key]
-            query[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            query[key] = value
-    return query
-
-
-def _data(text: str) -> Any:
-    """--data JSON or @file holding JSON: dict/list go as JSON, other JSON text as is."""
-    where = "--data"
-    if text.startswith("@"):
-        where = f"--data file {text[1:]!r}"
-        try:
-            with open(text[1:], encoding="utf-8") as file:
-                text = file.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {where}: {getattr(exc, 'strerror', None) or exc}") from exc
-    value = _json(text, where)
-    return value if isinstance(value, (dict, list)) else text
-
-
-def _json(text: str, where: str) -> Any:
+    if any(key.startswith("upload_file") for key in kwargs):
+        return  # preparing again would open the files again; the error names the call anyway
     try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise UsageError(f"invalid JSON in {where}: {exc}") from exc
-
-
-def _pair(spec: str, sep: str, option: str, form: str) -> tuple[str, str]:
-    """``spec`` split at the first ``sep``; UsageError when the key is missing."""
-    key, found, value = spec.partition(sep)
-    if not found or not key.strip():
-        raise UsageError(f"malformed {option} {spec!r}: use {form}")
-    return key, value
-
-
-def _headers(specs: list[str]) -> dict[str, str]:
-    """-H 'Name: value' options as a dict. Raises UsageError for a header HTTP cannot carry,
-    naming it without its value (it may be a key)."""
-    headers = {}
-    for spec in specs:
-        name, value = (part.strip() for part in _pair(spec, ":", "-H", "'Name: value'"))
-        problem = header_problem(name, value)
-        if problem:
-            raise UsageError(f"bad -H: {problem}")
-        headers[name] = value
-    return headers
-
-
-def _auth(args: argparse.Namespace) -> Any:
-    """--token / --user (or RESTISH_TOKEN / RESTISH_USER) as an auth object, or None.
-
-    A token alone is a Bearer token; a token and a user are MAX OAuth headers;
-    a user alone is Basic auth, its password asked on a terminal when not given.
-    """
-    if args.login:
-        return None
-    from ..auth import credentials
-    # --dry-run shows the password as *** in any case: no need to ask for it.
-    ask = (lambda name: DRY_RUN_PASSWORD) if getattr(args, "dry_run", False) else _ask_password
-    return credentials(args.user or os.environ.get("RESTISH_USER"),
-                       args.token or os.environ.get("RESTISH_TOKEN"), ask)
-
-
-DRY_RUN_PASSWORD = "<password>"
-
-
-def _ask_password(name: str) -> str:
-    """The password, asked with getpass, as Client.login does: only on a terminal."""
-    if sys.stdin is None or not sys.stdin.isatty():
-        raise UsageError(f"--user {name!r} has no password and stdin is not a terminal to ask for it: "
-                         f"use --user {name}:PASSWORD")
-    import getpass
-    return getpass.getpass(f"Password for {name}: ")
+        show_request(resource.prepare(method, **kwargs), letters, out)
+    except RestishError:  # only a courtesy: the transport error is what is reported
+        pass

@@ -1,113 +1,107 @@
-"""What the ``restish`` command prints: results, ``-v`` exchanges, curl lines, progress."""
+"""What the ``restish`` command prints as a body: JSON pretty (coloured on a terminal),
+text as text, binary data as is but never to a terminal."""
 from __future__ import annotations
 
 import json
 import os
-import re
-import time
+import sys
 from typing import Any, BinaryIO, Mapping, TextIO
 
-__all__ = ["show_result", "show_exchange", "curl_line", "colourise", "ProgressBar"]
-
-_RESET = "\x1b[0m"
-_COLOURS = {"key": "\x1b[34;1m", "string": "\x1b[32m", "number": "\x1b[36m", "literal": "\x1b[35m"}
-# One JSON token of json.dumps output: a string (a key when a ':' follows), a number or a literal.
-_TOKEN = re.compile(r'(?P<string>"(?:[^"\\]|\\.)*")(?P<colon>\s*:)?'
-                    r'|(?P<number>-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)'
-                    r'|(?P<literal>\btrue\b|\bfalse\b|\bnull\b)')
+__all__ = ["show_result", "show_response_body", "show_item", "colour_enabled", "binary_note"]
 
 
 def show_result(result: Any, response: Any, raw: bool, out: TextIO) -> None:
     """Print a call's result: the body bytes with ``raw``, else JSON pretty (coloured
     on a terminal), text as text, bytes as bytes, nothing for an empty body."""
     if raw:
-        _write_bytes(out, response.content if response is not None else b"")
+        _write_bytes(out, response.content if response is not None else b"", response)
         return
     if result is None:
         return
     if isinstance(result, bytes):
-        _write_bytes(out, result)
+        _write_bytes(out, result, response)
         return
     if isinstance(result, str):
         out.write(result if result.endswith("\n") else result + "\n")
         return
     if isinstance(result, Mapping) and not isinstance(result, dict):  # head(): the headers
         result = dict(result)
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    out.write((colourise(text) if _colour(out) else text) + "\n")
+    _write_json(json.dumps(result, indent=2, ensure_ascii=False), out)
 
 
-def colourise(text: str) -> str:
-    """``json.dumps`` output with ANSI colours for keys, strings, numbers and literals."""
-    def paint(match: re.Match) -> str:
-        if match["string"] is not None:
-            kind = "key" if match["colon"] else "string"
-            return f"{_COLOURS[kind]}{match['string']}{_RESET}{match['colon'] or ''}"
-        kind = "number" if match["number"] is not None else "literal"
-        return f"{_COLOURS[kind]}{match[0]}{_RESET}"
-    return _TOKEN.sub(paint, text)
-
-
-def show_exchange(response: Any, err: TextIO) -> None:
-    """``-v``: for every hop (redirects first), the request line and headers, then
-    the status line and headers; secrets masked."""
-    if response is None:
+def show_response_body(response: Any, raw: bool, out: TextIO) -> None:
+    """An error response's body, as :func:`show_result` prints a success's: JSON pretty
+    (left as text when it does not parse), text as text, binary data guarded."""
+    content = response.content
+    if raw or not content:
+        _write_bytes(out, content, response)
         return
-    from ..curl import shown_headers
-    from ..redact import redact_headers, redact_url
-    blocks = []
-    for hop in (*response.history, response):
-        request = hop.request
-        lines = [f"> {request.method} {redact_url(request.url or '')}"]
-        lines += [f"> {name}: {value}" for name, value in shown_headers(request).items()]
-        lines += [f"< {hop.status_code} {hop.reason or ''}".rstrip()]
-        lines += [f"< {name}: {value}" for name, value in redact_headers(hop.headers).items()]
-        blocks.append("\n".join(lines) + "\n\n")
-    err.write("".join(blocks))
-    err.flush()
-
-
-def curl_line(prepared: Any) -> str:
-    """``--dry-run``: the curl command for ``prepared``, secrets masked (restish.to_curl)."""
-    from ..curl import to_curl
-    return to_curl(prepared)
-
-
-class ProgressBar:
-    """A ``progress=`` callable drawing ``[#####.....]  42% 1.2/2.9 MB`` on a terminal stream."""
-
-    WIDTH = 30
-    INTERVAL = 0.1  # seconds between redraws, so a fast upload does not flood the terminal
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream, self._drawn = stream, 0.0
-
-    def __call__(self, done: int, total: int | None) -> None:
-        finished = total is not None and done >= total
-        now = time.monotonic()
-        if not finished and now - self._drawn < self.INTERVAL:
+    mime = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if mime == "application/json" or mime.endswith("+json"):
+        try:
+            show_result(json.loads(content), response, False, out)
             return
-        self._drawn = now
-        if total:
-            filled = self.WIDTH * done // total
-            bar = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {100 * done // total:3d}% "
-            text = f"{bar}{_mb(done)}/{_mb(total)} MB"
-        else:
-            text = f"{_mb(done)} MB"
-        self._stream.write(f"\r{text}" + ("\n" if finished else ""))
-        self._stream.flush()
+        except ValueError:
+            pass  # a broken JSON error body is still worth reading as text
+    if mime.startswith("text/") or mime.endswith(("json", "xml")):
+        show_result(response.text, response, False, out)
+    else:
+        _write_bytes(out, content, response)
 
 
-def _mb(count: int) -> str:
-    return f"{count / 1e6:.1f}"
+def show_item(item: Any, out: TextIO) -> None:
+    """``--all``: one item as one line of JSON (JSON Lines), coloured on a terminal."""
+    _write_json(json.dumps(item, ensure_ascii=False), out)
+    out.flush()  # a reader (jq, head) sees each item as it comes
 
 
-def _colour(out: TextIO) -> bool:
-    # NO_COLOR (https://no-color.org) turns colour off even on a terminal.
-    return out.isatty() and not os.environ.get("NO_COLOR")
+def colour_enabled(out: TextIO) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set (https://no-color.org) or pygments is missing."""
+    if os.environ.get("NO_COLOR") or not _isatty(out):
+        return False
+    try:
+        import pygments  # noqa: F401  (the extra restish[cli])
+    except ImportError:
+        return False
+    return True
 
 
-def _write_bytes(out: TextIO, data: bytes) -> None:
+def _write_json(text: str, out: TextIO) -> None:
+    if colour_enabled(out):
+        from pygments import highlight
+        from pygments.formatters import TerminalFormatter
+        from pygments.lexers import JsonLexer
+        out.write(highlight(text, JsonLexer(), TerminalFormatter()))
+    else:
+        out.write(text + "\n")
+
+
+def binary_note(data: bytes, response: Any) -> str:
+    """What is printed instead of a binary body on a terminal."""
+    ctype = response.headers.get("Content-Type", "") if response is not None else ""
+    kind = f", {ctype}" if ctype else ""
+    return (f"restish: binary body ({len(data)} bytes{kind}) not written to the terminal: "
+            f"use -o FILE (--download), or redirect stdout to a file")
+
+
+def _is_binary(data: bytes) -> bool:
+    """As httpie judges: a NUL byte, or bytes that are not UTF-8 text."""
+    head = data[:64 * 1024]
+    if b"\0" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3  # a character cut at the 64 KiB mark is still text
+    return False
+
+
+def _write_bytes(out: TextIO, data: bytes, response: Any = None) -> None:
+    if not data:
+        return
+    if _isatty(out) and _is_binary(data):
+        print(binary_note(data, response), file=sys.stderr)
+        return
     buffer: BinaryIO | None = getattr(out, "buffer", None)
     out.flush()
     if buffer is not None:
@@ -115,3 +109,7 @@ def _write_bytes(out: TextIO, data: bytes) -> None:
         buffer.flush()
     else:  # a StringIO in tests
         out.write(data.decode("utf-8", "replace"))
+
+
+def _isatty(out: Any) -> bool:
+    return bool(getattr(out, "isatty", None) and out.isatty())

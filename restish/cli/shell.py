@@ -6,7 +6,7 @@ import os
 import sys
 from typing import Any, Iterable
 
-from . import OK
+from .common import OK
 
 __all__ = ["run_shell", "run_routes", "routes_table"]
 
@@ -15,7 +15,7 @@ def run_shell(args: argparse.Namespace) -> int:
     """Open IPython (or the stdlib REPL with --plain, RESTISH_SHELL=python, or no
     IPython) with ``api`` and ``restish`` bound. Returns the exit code."""
     import restish
-    from .call import make_client
+    from .connect import make_client
     api = make_client(args)
     namespace = {"api": api, "restish": restish}
     banner = f"restish shell: api = {api!r}\n{_hint(api)}"
