@@ -5,11 +5,14 @@ import subprocess
 import sys
 
 TOKEN = "s3cr3t-t0ken-value"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this checkout's restish, whatever cwd
 
 
 def clean_env(**extra):
-    """os.environ without RESTISH_* variables, plus ``extra``."""
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("RESTISH_")}, **extra}
+    """os.environ without RESTISH_* variables, plus ``extra``; this checkout first on PYTHONPATH."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RESTISH_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
+    return {**env, **extra}
 
 
 def restish(*args, env=None, **kw):

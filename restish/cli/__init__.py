@@ -45,8 +45,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush is quiet
         return OK
     except RestishError as exc:
-        print(f"restish: {exc}", file=sys.stderr)
+        print(f"restish: {printable(str(exc))}", file=sys.stderr)
         return exit_code(exc)
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\x1b``): a server's words in an error
+    message must not move the cursor, recolour or clear the user's terminal."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def _dispatch(argv: list[str]) -> int:
