@@ -117,6 +117,12 @@ def test_percent_encoded_segments_are_not_encoded_twice(fault):
     assert got["path"] == "/json/a%20b/c%2Fd"
 
 
+def test_a_trailing_slash_is_kept_in_permissive_mode(fault):
+    assert echo(fault, "GET", "json/a/")["path"] == "/json/a/"
+    assert out_json(restish("GET", f"{fault.url}/json/b/?x=1"))["path"] == "/json/b/"
+    assert echo(fault, "GET", "json/c")["path"] == "/json/c"
+
+
 def test_full_url_without_a_base_url(fault):
     got = out_json(restish("GET", f"{fault.url}/json?x=1", "y==2"))
     assert got["path"] == "/json" and got["query"] == {"x": "1", "y": "2"}

@@ -28,7 +28,7 @@ def run_call(args: argparse.Namespace, subcommands: Sequence[str] = ()) -> int:
     kwargs = build_kwargs(args, method, _all_items(items, args), target)
     session = _session(args, target)
     client = make_client(args, target.base, permissive=target.foreign, env_credentials=not target.elsewhere,
-                         session=session)
+                         session=session, trailing_slash=target.trailing_slash)
     resource = navigate(client, target)
     if args.dry_run:  # make_client did not log in: nothing at all is sent
         from ..curl import to_curl

@@ -22,10 +22,12 @@ def base_url(args: argparse.Namespace) -> str | None:
 
 
 def make_client(args: argparse.Namespace, url: str | None = None, permissive: bool = False,
-                env_credentials: bool = True, session: Session | None = None) -> Any:
+                env_credentials: bool = True, session: Session | None = None,
+                trailing_slash: bool = False) -> Any:
     """The Client for ``args`` at ``url`` (default: --url / RESTISH_URL), logged in with --login.
 
-    ``permissive``: no map (a full URL outside the base URL). ``env_credentials``
+    ``permissive``: no map (a full URL outside the base URL); ``trailing_slash``: the
+    path ends with "/" in permissive mode (a map's templates keep their own). ``env_credentials``
     False leaves RESTISH_TOKEN / RESTISH_USER out (they belong to RESTISH_URL).
     A ``session`` gives its cookies and kept token, and is told of new tokens.
     With --dry-run nothing is sent, login included: the client holds the auth login
@@ -42,6 +44,8 @@ def make_client(args: argparse.Namespace, url: str | None = None, permissive: bo
     kwargs = map_kwargs(args)
     if permissive:
         kwargs["resources"] = None
+    if trailing_slash and "resources" in kwargs and kwargs["resources"] is None:
+        kwargs["trailing_slash"] = True
     auth = None if args.login else _auth(args, user, token)
     if session is not None and auth is None and not args.login:
         auth = session.stored_auth()

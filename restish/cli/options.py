@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from .. import __version__
+from ..version import __version__
 from .common import VERBS, Parser
 
 __all__ = ["call_parser", "client_options", "map_options", "USAGE"]
