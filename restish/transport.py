@@ -4,8 +4,9 @@ adapters, redirects that keep credentials at home, transport errors.
 ``requests.Session.request`` re-reads proxy variables, the CA bundle variables
 and ``~/.netrc`` on every call; that is about a third of its cost. restish
 resolves them once per origin and reuses the result while the environment
-variables they come from stay the same, so a changed ``HTTPS_PROXY`` still
-takes effect on the next call.
+variables they come from, and the netrc file (its size and change time), stay
+the same, so a changed ``HTTPS_PROXY`` or an edited or deleted ``~/.netrc``
+still takes effect on the next call.
 """
 from __future__ import annotations
 
@@ -153,7 +154,24 @@ def origin(url: str) -> str:
 
 def _environment_fingerprint() -> tuple:
     get = os.environ.get
-    return tuple(get(name) for name in _ENV_NAMES)
+    values = tuple(get(name) for name in _ENV_NAMES)
+    return values + tuple(map(_file_stamp, _netrc_paths(get("NETRC"), get("HOME"))))
+
+
+@functools.lru_cache(maxsize=8)
+def _netrc_paths(netrc: str | None, home: str | None) -> tuple[str, ...]:
+    """The files requests' ``get_netrc_auth`` reads (the first that exists), for these variables."""
+    names = (netrc,) if netrc is not None else tuple(f"~/{name}" for name in requests.utils.NETRC_FILES)
+    return tuple(os.path.expanduser(name) for name in names)
+
+
+def _file_stamp(path: str) -> tuple | None:
+    """What changes when a file is written, replaced or deleted (None: no such file)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
 def send(session: requests.Session, prepared: requests.PreparedRequest, settings: dict,

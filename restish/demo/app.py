@@ -27,6 +27,7 @@ VIEW_MODULES = (activities, auth, contexts, conversations, people)
 MiB = 1024 * 1024
 DEFAULT_MAX_AVATAR_BYTES = 16 * MiB
 MAX_JSON_BYTES = 1 * MiB
+DEFAULT_MAX_TOKENS = 10_000  # access tokens, and refresh tokens, kept at most (oldest go first)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Settings:
     max_avatar_bytes: int = DEFAULT_MAX_AVATAR_BYTES
     token_ttl: float = 3600.0
     max_json_bytes: int = MAX_JSON_BYTES
+    max_tokens: int = DEFAULT_MAX_TOKENS
 
 
 class DemoApp:
@@ -102,13 +104,16 @@ def _router() -> Router:
     return Router(bundled_map(), VIEWS)
 
 
-def make_app(*, max_avatar_bytes: int = DEFAULT_MAX_AVATAR_BYTES, token_ttl: float = 3600.0) -> DemoApp:
+def make_app(*, max_avatar_bytes: int = DEFAULT_MAX_AVATAR_BYTES, token_ttl: float = 3600.0,
+             max_tokens: int = DEFAULT_MAX_TOKENS) -> DemoApp:
     """A fresh demo API with empty in-memory data.
 
     ``max_avatar_bytes``: larger avatar uploads answer 400. ``token_ttl``:
-    seconds an access token from ``POST /token`` stays valid.
+    seconds an access token from ``POST /token`` stays valid. ``max_tokens``:
+    how many access tokens, and how many refresh tokens, are kept; past it the
+    oldest are forgotten (their holders must log in again).
     Raises ValueError for a limit or lifetime that is not positive.
     """
-    if max_avatar_bytes <= 0 or token_ttl < 0:
-        raise ValueError("max_avatar_bytes must be positive and token_ttl not negative")
-    return DemoApp(_router(), Settings(max_avatar_bytes, float(token_ttl)), Store())
+    if max_avatar_bytes <= 0 or token_ttl < 0 or max_tokens <= 0:
+        raise ValueError("max_avatar_bytes and max_tokens must be positive and token_ttl not negative")
+    return DemoApp(_router(), Settings(max_avatar_bytes, float(token_ttl), max_tokens=max_tokens), Store())

@@ -10,9 +10,11 @@ renews them (refresh_token grant). Other routes want the headers
 from __future__ import annotations
 
 import hmac
+import itertools
 import math
 import secrets
 import time
+from typing import Any
 
 from .http import BadRequest, MaxError, Request, Response, Unauthorized, json_response
 from .routing import view
@@ -46,12 +48,12 @@ def token(req: Request, store: Store) -> Response:
         raise OAuthError("invalid_request", exc.description) from None
     grant_type = form.get("grant_type")
     if grant_type == "password":
-        return _issue(store, _password_grant(form), req.settings.token_ttl)
+        return _issue(store, _password_grant(form), req.settings)
     if grant_type == "refresh_token":
         refresh = form.get("refresh_token", "")
         if refresh not in store.refresh_tokens:
             raise OAuthError("invalid_grant", "Unknown refresh token")
-        return _issue(store, store.refresh_tokens[refresh], req.settings.token_ttl, refresh)
+        return _issue(store, store.refresh_tokens[refresh], req.settings, refresh)
     raise OAuthError("unsupported_grant_type", f"grant_type must be password or refresh_token, not {grant_type!r}")
 
 
@@ -64,19 +66,31 @@ def _password_grant(form: dict) -> Grant:
     return Grant(username, form.get("scope") or DEFAULT_SCOPE, math.inf)
 
 
-def _issue(store: Store, grant: Grant, ttl: float, refresh: str | None = None) -> Response:
-    """A new access token; a refresh grant keeps its refresh token (valid while the app lives)."""
-    access = secrets.token_hex(20)
+def _issue(store: Store, grant: Grant, settings: Any, refresh: str | None = None) -> Response:
+    """A new access token; a refresh grant keeps its refresh token.
+
+    Logins must not grow the store without bound: expired access tokens are
+    dropped, and past ``settings.max_tokens`` of either kind the oldest go.
+    """
+    access, ttl = secrets.token_hex(20), settings.token_ttl
     if refresh is None:
         refresh = secrets.token_hex(20)
         store.refresh_tokens[refresh] = grant
+        _keep_newest(store.refresh_tokens, settings.max_tokens)
     moment = time.monotonic()
     for expired in [key for key, old in store.tokens.items() if old.expires <= moment]:
-        del store.tokens[expired]  # logins must not grow the store without bound
+        del store.tokens[expired]
     store.tokens[access] = Grant(grant.username, grant.scope, moment + ttl)
+    _keep_newest(store.tokens, settings.max_tokens)
     body = {"access_token": access, "token_type": "bearer", "expires_in": int(ttl),
             "refresh_token": refresh, "scope": grant.scope}
     return json_response(body, headers=[("Cache-Control", "no-store"), ("Pragma", "no-cache")])
+
+
+def _keep_newest(tokens: dict, most: int) -> None:
+    """Forget the oldest entries (dicts keep insertion order) until at most ``most`` are left."""
+    for oldest in list(itertools.islice(tokens, max(0, len(tokens) - most))):
+        del tokens[oldest]
 
 
 def authenticate(req: Request, store: Store) -> str:

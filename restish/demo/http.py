@@ -55,6 +55,10 @@ class UnknownUser(MaxError):
     status, error = 404, "UnknownUserError"
 
 
+class RequestTimeout(MaxError):
+    status, error = 408, "RequestTimeout"
+
+
 class LengthRequired(MaxError):
     status, error = 411, "LengthRequired"
 
@@ -118,11 +122,14 @@ class BodyReader:
         self.remaining: int | None = None  # None: length unknown
         self.until_eof = bool(environ.get("wsgi.input_terminated"))
         length = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if length.strip() and chunked:  # which one frames the body? A proxy may think the other
+            raise BadRequest("A request may not have both Content-Length and Transfer-Encoding: chunked")
         if length.strip():
             if not (length.strip().isascii() and length.strip().isdigit()):
                 raise BadRequest(f"Invalid Content-Length: {length!r}")
             self.remaining = int(length)
-        elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and not self.until_eof:
+        elif chunked and not self.until_eof:
             raise LengthRequired("Chunked request bodies are not supported by this server; send a Content-Length")
 
     def read(self, limit: int, hint: str = "") -> bytes:
@@ -149,7 +156,11 @@ class BodyReader:
         # Without a length, only a server that marks the input's end may be read to EOF.
         while self.remaining or (self.remaining is None and self.until_eof):
             want = CHUNK if self.remaining is None else min(CHUNK, self.remaining)
-            chunk = self.stream.read(want)
+            try:
+                chunk = self.stream.read(want)
+            except TimeoutError:  # the server's idle timeout: the client stopped sending
+                self.remaining, self.until_eof = 0, False
+                raise RequestTimeout("The request body did not arrive in time") from None
             if not chunk:
                 self.remaining, self.until_eof = 0, False
                 return

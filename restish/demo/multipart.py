@@ -71,4 +71,19 @@ def _part(body: bytes, start: int, end: int) -> Part:
         name = collapse_rfc2231_value(name)
     if not isinstance(name, str):
         raise ValueError("a part has no Content-Disposition name")
-    return Part(name, headers.get_filename(), headers.get("Content-Type"), body[data_start:end])
+    return Part(name, _text(headers.get_filename()), _content_type(headers), body[data_start:end])
+
+
+def _content_type(headers: Message) -> str | None:
+    """The part's Content-Type; ValueError (a 400) unless it is ASCII, as RFC 7578 media types are."""
+    value = headers.get("Content-Type")
+    if value is not None and not (isinstance(value, str) and value.isascii()):
+        raise ValueError("a part's Content-Type is not ASCII")
+    return value
+
+
+def _text(value: str | None) -> str | None:
+    """A header value as text: raw UTF-8 bytes (browsers send file names so) decoded, not escaped."""
+    if value is None:
+        return None
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

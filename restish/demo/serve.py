@@ -20,7 +20,22 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     request_queue_size = 64  # the default backlog of 5 stalls bursts of connections
 
 
+IDLE_TIMEOUT = 30.0  # seconds a connection may wait for the rest of a request
+
+
 class _QuietHandler(WSGIRequestHandler):
+    @property
+    def timeout(self) -> float:  # type: ignore[override]  # StreamRequestHandler sets it on the socket
+        return self.server.idle_timeout  # type: ignore[attr-defined]
+
+    def handle(self) -> None:
+        # A connection idle past the timeout, or one the client dropped, ends quietly:
+        # each holds a thread, so none may wait for ever.
+        try:
+            super().handle()
+        except (TimeoutError, ConnectionError):
+            self.close_connection = True
+
     def log_message(self, format: str, *args: object) -> None:
         if self.server.verbose:  # type: ignore[attr-defined]
             super().log_message(format, *args)
@@ -30,13 +45,16 @@ class DemoServer:
     """A threaded stdlib server running a fresh demo app in a daemon thread.
 
     ``seed``: the app starts with the people of :data:`SEED_USERS`, so that the
-    README's examples (``api.people['alice']...``) run as written.
+    README's examples (``api.people['alice']...``) run as written. A connection
+    that sends nothing for ``idle_timeout`` seconds, in its request line, headers
+    or body, is closed (a body cut off so gets a 408).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, verbose: bool = False,
-                 seed: bool = False) -> None:
+                 seed: bool = False, idle_timeout: float = IDLE_TIMEOUT) -> None:
         self._server = _ThreadingWSGIServer((host, port), _QuietHandler)
         self._server.verbose = verbose  # type: ignore[attr-defined]
+        self._server.idle_timeout = idle_timeout  # type: ignore[attr-defined]
         self.app = make_app()
         for username, display_name in SEED_USERS.items() if seed else ():
             self.app.store.add_user(username, display_name)
