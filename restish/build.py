@@ -8,7 +8,11 @@ turns the answer into what the verb returns, or raises the typed error.
 The sender it is given (a :class:`restish.sending.Sender`, the Client) lends
 its settings: ``session``, ``headers``, ``timeout``, ``expand``, ``auth``,
 ``verify`` and ``environment``. The target (a proxy, or :class:`Exact`) lends
-``path``, ``url``, ``methods`` and ``_default_payload(method)``.
+``path``, ``url``, ``methods``, ``_default_payload(method)`` and
+``_body_shape(method)`` (what the map declares of the body).
+
+Every call sends ``Accept: application/json`` (``*/*`` for a ``stream_to=``
+download) unless the session, the client or the call names another.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from requests.hooks import default_hooks
+from requests.structures import CaseInsensitiveDict
 
 from . import auth as _auth
 from . import payloads
@@ -43,6 +48,9 @@ class Exact:
     def _url_for(self, method: str) -> str:
         return self.url
 
+    def _body_shape(self, method: str) -> tuple:
+        return None, (), False  # nothing declared: as in permissive mode
+
 
 def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | None = None) -> Call:
     """The call to send; ``url``, an exact URL (a next-page link), replaces the resource's.
@@ -57,7 +65,7 @@ def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | No
     options = {k: kwargs.pop(k) for k in RESERVED.intersection(kwargs)}
     files = {k: kwargs.pop(k) for k in [k for k in kwargs if k.startswith(UPLOAD_PREFIX)]}
     encoded = _query(sender, resource, method, kwargs, options.get("qs"), url)
-    body, content_type, payload = _body(sender, resource, method, kwargs, options, bool(files))
+    body, content_type, payload, plain = _body(sender, resource, method, kwargs, options, bool(files))
     timeout = sender.timeout
     if "timeout" in options:
         timeout = check_timeout(options["timeout"], f"{method} {resource.path}: ")
@@ -70,7 +78,7 @@ def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | No
         from . import uploads  # only calls that move files pay for importing toolbelt
         uploads.check_options(call)
         if files:
-            body, content_type = uploads.multipart(call, files, payload)
+            body, content_type = uploads.multipart(call, files, payload, plain)
     try:
         call.settings = _fill(sender, call, url, body, content_type, options.get("headers"))
     except BaseException:
@@ -112,34 +120,76 @@ def _query(sender: Any, resource: Any, method: str, kwargs: dict, qs: Any, url: 
 
 def _body(sender: Any, resource: Any, method: str, kwargs: dict, options: dict,
           multipart: bool = False) -> tuple:
-    """``(body bytes or None, content type, payload dict)`` for the call.
+    """``(body bytes or None, content type, payload dict, plain form fields)`` for the call.
 
-    With ``multipart`` (files to upload) the body is left to uploads.multipart,
-    which sends the payload as its ``json_data`` field.
+    ``data=`` is the body as given, ``form=`` an urlencoded one, else the JSON
+    payload. With ``multipart`` (files to upload) the body is left to
+    uploads.multipart, which sends the payload as its ``json_data`` field and
+    the plain fields (``form=``, and payload fields the map declares as
+    multipart form fields) as form fields. Raises InvalidValue when something
+    given would be dropped: body kwargs beside ``data=`` or ``form=``.
     """
+    where = f"{method} {resource.path}"
+    body_kwargs = sorted(kwargs) if method not in payloads.QUERY_VERBS else []
+    form = options.get("form")
+    if form is not None and not isinstance(form, Mapping):
+        raise InvalidValue(f"{where}: form= must be a dict, not {type(form).__name__}")
     if "data" in options:
-        if multipart:
-            raise InvalidValue(f"{method} {resource.path}: data= sends exactly that body, "
-                               f"so it cannot go with upload_file")
-        return (*payloads.raw_body(options["data"], method, resource.path), None)
+        if multipart or form is not None:
+            raise InvalidValue(f"{where}: data= sends exactly that body, so it cannot go with "
+                               f"{'upload_file' if multipart else 'form='}")
+        if body_kwargs:
+            raise InvalidValue(f"{where}: data= sends exactly that body, so {', '.join(body_kwargs)} "
+                               f"would be dropped; put them in data= or leave data= out")
+        return (*payloads.raw_body(options["data"], method, resource.path), None, None)
     if method in payloads.QUERY_VERBS:
-        return None, None, None
+        if form is not None:
+            raise InvalidValue(f"{where}: form= is a body, and {method} sends none; use qs=")
+        return None, None, None, None
+    if form is not None and not multipart:
+        if body_kwargs:
+            raise InvalidValue(f"{where}: form= is the whole body, so {', '.join(body_kwargs)} would be "
+                               f"dropped; put them in form=")
+        return payloads.form_body(form, method, resource.path), payloads.FORM_TYPE, None, None
+    known, form_fields, nest = resource._body_shape(method)
+    payload = _payload(resource, method, kwargs, known, _nesting(sender, options, nest, where))
+    if multipart:
+        plain = {key: payload.pop(key) for key in [k for k in payload if k in form_fields]}
+        return None, None, payload, {**plain, **(form or {})}
+    if not payload:
+        return None, None, payload, None
+    return payloads.json_body(payload, method, resource.path), payloads.JSON_TYPE, payload, None
+
+
+def _nesting(sender: Any, options: dict, nest: bool, where: str) -> bool | None:
+    """Whether undeclared ``key_subkey`` kwargs nest: ``expand=`` of the call, else of the
+    client, else the map's own rule (``nest``); None when nothing is expanded at all."""
+    expand = options.get("expand", sender.expand)
+    if expand is None:
+        return nest
+    if not isinstance(expand, bool):
+        raise InvalidValue(f"{where}: expand= must be True, False or None, not {expand!r}")
+    return True if expand else None
+
+
+def _payload(resource: Any, method: str, kwargs: dict, known: Any, nest: bool | None) -> dict:
+    """The default payload with the kwargs, expanded as far as ``known`` says, laid over it."""
     defaults = resource._default_payload(method)
     try:
-        given = payloads.expand(kwargs, defaults) if options.get("expand", sender.expand) else kwargs
+        given = kwargs if nest is None else payloads.expand(kwargs, known, nest)
     except InvalidValue as exc:
         raise _naming(exc, method, resource) from exc
-    payload = payloads.deep_merge(defaults, given) if defaults else dict(given)
-    if not payload or multipart:
-        return None, None, payload
-    return payloads.json_body(payload, method, resource.path), payloads.JSON_TYPE, payload
+    return payloads.deep_merge(defaults, given) if defaults else dict(given)
 
 
 def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None,
           headers: Mapping[str, str] | None) -> dict:
     """Fill ``call.prepared`` directly (URL and body are already encoded); return send settings."""
     prepared, method, session = call.prepared, call.method, sender.session
-    merged = dict(session.headers)
+    merged = CaseInsensitiveDict(session.headers)
+    if merged.get("Accept", "*/*") == "*/*":  # requests' own default: nobody chose it
+        # JSON unless a download may be anything (plone.restapi answers as an API only then).
+        merged["Accept"] = "*/*" if call.stream_to is not None else payloads.JSON_TYPE
     merged.update(sender.headers)
     if content_type:
         merged["Content-Type"] = content_type

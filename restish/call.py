@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["Call", "RESERVED", "UPLOAD_PREFIX", "check_timeout", "decode"]
 
 # kwargs every verb keeps for itself: they are options, never payload or query.
-RESERVED = frozenset({"data", "qs", "headers", "timeout", "expand", "stream_to", "progress"})
+RESERVED = frozenset({"data", "form", "qs", "headers", "timeout", "expand", "stream_to", "progress"})
 UPLOAD_PREFIX = "upload_file"
 
 

@@ -109,7 +109,7 @@ class Client(Sender, NotAContainer):
         verify: Any = True,
         app: Any = None,
         session: requests.Session | None = None,
-        expand: bool = True,
+        expand: bool | None = None,
         on_token: Callable[[str], Any] | None = None,
         trailing_slash: bool = False,
     ) -> None:

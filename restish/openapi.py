@@ -24,7 +24,11 @@ and said so in :attr:`Translation.notes`:
 - a percent-encoded fixed segment (``/a%20c``) is decoded, as restish encodes
   segments when it sends them; one that decodes to ``/``, ``{`` or ``}`` is skipped;
 - ``servers`` of a path item or an operation are ignored: every call goes to
-  the document's base URL (its first ``servers`` entry, or ``url=``).
+  the document's base URL (its first ``servers`` entry, or ``url=``);
+- each operation's body schema becomes the route's ``fields:`` (its names stay
+  literal, its objects nest ``a_b`` kwargs) and ``multipart:`` (form fields
+  sent beside an upload), see :mod:`restish.schemas`; the map says
+  ``expand: false``, so other ``a_b`` kwargs are sent as named.
 
 Docs: a route's ``doc`` is the operations' summary (else description, else
 the path item's), then their query parameters. When the operations of one
@@ -45,7 +49,7 @@ import keyword
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping  # not typing's: its isinstance is several times slower
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -53,7 +57,7 @@ import requests
 import yaml
 from requests.utils import get_auth_from_url, requote_uri
 
-from . import build, transport
+from . import build, schemas, transport
 from .errors import InvalidValue, MapError, error_for_response
 from .redact import redact_url
 from .resources import CLIENT_ATTRIBUTES, ROOT_ATTRIBUTES
@@ -401,6 +405,8 @@ class _Route:
     operations: list      # [(VERB, operation dict, its own template)], document order
     docs: dict            # VERB -> its summary/description, else its path item's
     query: dict           # VERB -> [query parameter names]
+    fields: dict = field(default_factory=dict)     # VERB -> the body's field tree (schemas.body_fields)
+    multipart: dict = field(default_factory=dict)  # VERB -> [plain multipart form field names]
 
 
 def _collect(paths: Mapping, refs: Refs, notes: list) -> dict[str, _Route]:
@@ -512,6 +518,11 @@ def _add(route: _Route, template: str, item: Mapping, operations: list, refs: Re
         query = [name for name, place in merged if place == "query"]
         if query:
             route.query[verb] = query
+        fields, form = schemas.body_fields(operation, merged, refs.resolve, where)
+        if fields is not None:
+            route.fields[verb] = fields
+        if form:
+            route.multipart[verb] = form
 
 
 def _parameters(parameters: Any, refs: Refs, where: str) -> dict[tuple[str, str], Mapping]:
@@ -546,7 +557,7 @@ def _build_map(routes: dict[str, _Route], notes: list, client_names: frozenset) 
         notes.append(f"/{segment} ({segments[segment]}): api.{segment} is the Client's own attribute; "
                      f"reach the path as api[{segment!r}]")
     taken = _Taken(client_names | segments.keys())
-    raw: dict = {}
+    raw: dict = {"expand": False}  # undeclared key_subkey kwargs stay whole: the schemas say what nests
     for template, route in routes.items():
         verbs = list(dict.fromkeys(verb for verb, _, _ in route.operations))
         spec: dict = {"methods": verbs}
@@ -568,6 +579,9 @@ def _build_map(routes: dict[str, _Route], notes: list, client_names: frozenset) 
             spec["names"] = {verb: given[0] if len(given) == 1 else given for verb, given in names.items()}
         if templates:
             spec["templates"] = templates
+        for key in ("fields", "multipart"):  # what the body schemas declare (see restish.schemas)
+            if getattr(route, key):
+                spec[key] = {verb.lower(): value for verb, value in getattr(route, key).items()}
         raw[template] = spec
     return raw
 

@@ -11,6 +11,7 @@ from .errors import InvalidValue
 QUERY_VERBS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 # Splits "object_content" at the first separator that has a name on both
 # sides, so "_limit" and "trailing_" stay whole.
@@ -19,34 +20,43 @@ _SEPARATOR = re.compile(r"(?<=[^_.])[_.](?=[^_.])")
 _DOT = re.compile(r"(?<=[^.])\.(?=[^.])")
 
 
-def expand(kwargs: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> dict:
-    """Nest ``key_subkey`` and ``key.subkey`` kwargs into dicts.
+def expand(kwargs: Mapping[str, Any], known: Mapping[str, Any] | None = None, nest: bool = True) -> dict:
+    """Nest ``key_subkey`` and ``key.subkey`` kwargs into dicts, as far as ``known`` says.
 
-    A key with a dot is split on dots only (``object.display_name`` ->
-    ``{"object": {"display_name": ...}}``). A key the default payload holds
-    literally, at the same depth, stays whole: with defaults
-    ``{"display_name": ...}``, ``display_name=`` is not nested. ``kwargs`` and
-    the dicts in it are not changed. Raises InvalidValue for keys that conflict.
+    ``known`` is the shape the API declares for the body: a mapping whose keys
+    are declared names, each mapped to the mapping of its own declared children
+    when it is an object, else to anything else (a default payload is one, and
+    so is an OpenAPI schema's :func:`restish.routes` field tree). Then:
+
+    - a key ``known`` holds, at its depth, stays whole (``first_name``);
+    - ``a_b`` nests under ``a`` where ``known`` declares ``a`` as an object
+      (the longest such ``a`` first), and the rest is placed below it by the same rules;
+    - any other ``a_b`` nests at its first separator only when ``nest`` is true
+      (the MAX convention), else stays whole;
+    - a key with a dot is split on dots only, whatever ``nest`` says
+      (``object.display_name`` -> ``{"object": {"display_name": ...}}``).
+
+    ``kwargs`` and the dicts in it are not changed. Raises InvalidValue for keys that conflict.
     """
     out: dict = {}
     for key, value in kwargs.items():
-        _place(out, key, value, defaults)
+        _place(out, key, value, known, nest)
     return out
 
 
-def _place(target: dict, key: str, value: Any, defaults: Any) -> None:
+def _place(target: dict, key: str, value: Any, known: Any, nest: bool) -> None:
     original = key
-    separator = _DOT if "." in key else _SEPARATOR
-    while not (isinstance(defaults, Mapping) and key in defaults):
-        match = separator.search(key)
-        if match is None:
+    dotted = "." in key
+    while not (isinstance(known, Mapping) and key in known):
+        split = _split(key, known, dotted, nest)
+        if split is None:
             break
-        head, key = key[: match.start()], key[match.end():]
+        head, key = split
         child = target.setdefault(head, {})
         if not isinstance(child, dict):
             raise InvalidValue(f"keyword {original!r} nests under {head!r}, which is already set to a {type(child).__name__}")
         target = child
-        defaults = defaults.get(head) if isinstance(defaults, Mapping) else None
+        known = known.get(head) if isinstance(known, Mapping) else None
     existing = target.get(key)
     if isinstance(existing, dict) and isinstance(value, Mapping):
         target[key] = deep_merge(existing, plain_copy(value))
@@ -56,6 +66,42 @@ def _place(target: dict, key: str, value: Any, defaults: Any) -> None:
         target[key] = plain_copy(value)  # later keywords nest into it: leave the caller's dict alone
     else:
         target[key] = value
+
+
+def _split(key: str, known: Any, dotted: bool, nest: bool) -> tuple[str, str] | None:
+    """``(head, rest)`` where ``key`` nests next, or None when it stays whole."""
+    if dotted:
+        match = _DOT.search(key)
+        return (key[: match.start()], key[match.end():]) if match else None
+    matches = list(_SEPARATOR.finditer(key))
+    if isinstance(known, Mapping):
+        for match in reversed(matches):  # the longest declared object first: a_b_c under a_b
+            head = key[: match.start()]
+            if isinstance(known.get(head), Mapping):
+                return head, key[match.end():]
+    if nest and matches:
+        return key[: matches[0].start()], key[matches[0].end():]
+    return None
+
+
+def known_shape(*shapes: Any) -> Mapping[str, Any] | None:
+    """The union of declared shapes (default payloads, field trees); None when none is a mapping."""
+    mappings = [shape for shape in shapes if isinstance(shape, Mapping)]
+    if len(mappings) <= 1:
+        return mappings[0] if mappings else None
+    merged: dict = {}
+    for shape in mappings:
+        merged = _union(merged, shape)
+    return merged
+
+
+def _union(base: Mapping[str, Any], more: Mapping[str, Any]) -> dict:
+    merged = dict(base)
+    for key, value in more.items():
+        below = merged.get(key)
+        merged[key] = _union(below, value) if isinstance(below, Mapping) and isinstance(value, Mapping) else (
+            below if isinstance(below, Mapping) else value)
+    return merged
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict:
@@ -81,22 +127,44 @@ def plain_copy(value: Any) -> Any:
 
 def encode_query(params: Mapping[str, Any]) -> str:
     """A query string: lists repeat the key, booleans are true/false, None is left out."""
+    return _urlencoded(form_pairs(params, "query parameter", "a query string"))
+
+
+def form_body(form: Any, method: str, path: str) -> bytes:
+    """``form=``: an ``application/x-www-form-urlencoded`` body, by the query string's rules."""
+    if not isinstance(form, Mapping):
+        raise InvalidValue(f"{method} {path}: form= must be a dict, not {type(form).__name__}")
+    try:
+        return _urlencoded(form_pairs(form, "form field", "a form")).encode("ascii")
+    except InvalidValue as exc:
+        raise InvalidValue(f"{method} {path}: {exc}") from exc
+
+
+def form_pairs(fields: Mapping[str, Any], what: str = "form field", where: str = "a form") -> list[tuple[str, str]]:
+    """``(name, text)`` pairs: lists repeat the name, booleans are true/false, None is left out.
+
+    Raises InvalidValue naming the field (``what``) for a value that has no text
+    form (a dict, a set, bytes).
+    """
     pairs = []
-    for key, value in params.items():
+    for key, value in fields.items():
         for item in value if isinstance(value, (list, tuple)) else (value,):
-            if item is None:
-                continue
-            pairs.append(f"{quote_plus(str(key))}={quote_plus(_query_text(key, item))}")
-    return "&".join(pairs)
+            if item is not None:
+                pairs.append((str(key), _field_text(key, item, what, where)))
+    return pairs
 
 
-def _query_text(key: str, value: Any) -> str:
+def _urlencoded(pairs: list[tuple[str, str]]) -> str:
+    return "&".join(f"{quote_plus(key)}={quote_plus(text)}" for key, text in pairs)
+
+
+def _field_text(key: str, value: Any, what: str, where: str) -> str:
     if value is True:
         return "true"
     if value is False:
         return "false"
     if isinstance(value, (Mapping, set, bytes)):
-        raise InvalidValue(f"query parameter {key!r}: cannot send a {type(value).__name__} in a query string")
+        raise InvalidValue(f"{what} {key!r}: cannot send a {type(value).__name__} in {where}")
     return str(value)
 
 

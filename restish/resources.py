@@ -8,12 +8,12 @@ and pickle can probe a proxy safely. A proxy talks to its client through
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Protocol
 from urllib.parse import quote
 
 from . import paging
 from .errors import InvalidValue, UnknownAttribute, UnknownItem
-from .payloads import plain_copy
+from .payloads import known_shape, plain_copy
 from .routes import VERBS, Node, Route, RouteMap
 
 if TYPE_CHECKING:
@@ -219,6 +219,20 @@ class Resource(NotAContainer):
             return route_map.raw_defaults.get(self.path, {}).get(method)
         route = self._node.route
         return route.defaults.get(method) if route else None
+
+    def _body_shape(self, method: str) -> tuple[Mapping[str, Any] | None, Any, bool]:
+        """``(known, multipart, nest)`` for a ``method`` body, as the map knows it.
+
+        ``known``: the fields the route's default payload and declared ``fields:``
+        hold (see :func:`restish.payloads.expand`); ``multipart``: the names sent
+        as plain form fields beside an upload; ``nest``: whether other
+        ``key_subkey`` kwargs nest (the map's ``expand:``; never in permissive mode).
+        """
+        route_map = self._client._map
+        route = None if route_map.permissive else self._node.route
+        declared = route.fields.get(method) if route else None
+        known = known_shape(self._default_payload(method), declared)
+        return known, route.multipart.get(method, ()) if route else (), route_map.expand
 
     # -- verbs -------------------------------------------------------
 

@@ -24,7 +24,10 @@ from .errors import MapError
 from .yamlsize import check_expansion
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-ROUTE_KEYS = frozenset({"methods", "doc", "names", "paginate", "params", "items", "templates"})
+ROUTE_KEYS = frozenset({"methods", "doc", "names", "paginate", "params", "items", "templates", "fields", "multipart"})
+# Top-level keys of a map that are settings, not routes: expand (bool) says whether
+# key_subkey kwargs the map does not declare nest (the MAX convention) or stay whole.
+MAP_SETTINGS = frozenset({"expand"})
 # Style -> (its keys with defaults); ``style`` itself is always allowed.
 STYLE_KEYS: Mapping[str, Mapping[str, Any]] = {
     "link": {},
@@ -121,6 +124,9 @@ class Route:
     # spelling of this path (other variable names, a trailing slash): see template_for.
     templates: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     aliases: Mapping[str, str] = field(default_factory=lambda: _EMPTY)        # more RPC names -> VERB
+    # VERB -> the body fields the API declares: name -> its own fields (an object) or None.
+    fields: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _EMPTY)
+    multipart: Mapping[str, frozenset] = field(default_factory=lambda: _EMPTY)  # VERB -> plain form fields
 
     def __post_init__(self) -> None:
         # Every Route is checked once, when it is built (the map compiler checks first,
@@ -252,6 +258,7 @@ class RouteMap:
     routes: Mapping[str, Route] = field(default_factory=lambda: _EMPTY)
     rpc: Mapping[str, tuple] = field(default_factory=lambda: _EMPTY)          # name -> (Route, VERB)
     permissive: bool = False
+    expand: bool = True  # undeclared key_subkey kwargs nest (the map's top-level expand:)
     raw: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False)
     raw_defaults: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False)
     token_url: str | None = None  # an OpenAPI document's password-flow tokenUrl, as written
@@ -278,7 +285,7 @@ def permissive_map(defaults: Mapping[str, Any] | None = None, trailing_slash: bo
     navigation stays on the root node, so its suffix is every proxy's.
     """
     return RouteMap(root=Node(suffix="/" if trailing_slash else ""), source="<permissive>", permissive=True,
-                    raw_defaults=MappingProxyType(dict(defaults or {})))
+                    expand=False, raw_defaults=MappingProxyType(dict(defaults or {})))
 
 
 # ---------------------------------------------------------------- reading
@@ -457,12 +464,52 @@ class _Compiler:
             items=self.items(template, spec.get("items")),
             defaults=MappingProxyType(dict(defaults)),
             docs=docs,
+            fields=self.fields(template, spec.get("fields"), methods),
+            multipart=self.multipart(template, spec.get("multipart"), methods),
         )
         lone = tuple(name for is_var, name in segments if is_var and name in variables)
         self.place(route, segments, self.params(template, spec.get("params"), lone))
         self.routes[template] = route
         for name, verb in {**{n: v for v, n in names.items()}, **aliases}.items():
             self.rpc[name] = (route, verb)
+
+    def per_verb(self, template: str, key: str, value: Any, methods: frozenset) -> dict:
+        """``{VERB: value}`` from a ``key:`` mapping of verbs the route allows."""
+        if not isinstance(value, Mapping):
+            raise self.fail(f"route {template}: {key!r} must be a mapping of verbs", template, key)
+        out = {}
+        for verb, given in value.items():
+            upper = str(verb).upper()
+            if upper not in methods:
+                raise self.fail(f"route {template}: {key} for {verb!r}, which is not a verb the route "
+                                f"allows", template, key, verb)
+            out[upper] = given
+        return out
+
+    def fields(self, template: str, fields: Any, methods: frozenset) -> Mapping[str, Mapping]:
+        """The body fields each verb declares: nested mappings whose leaves are null."""
+        if fields is None:
+            return _EMPTY
+        out = {}
+        for verb, tree in self.per_verb(template, "fields", fields, methods).items():
+            frozen = _field_tree(tree)
+            if frozen is None:
+                raise self.fail(f"route {template}: fields for {verb} must be a mapping of names to "
+                                f"null or to the mapping of their own fields", template, "fields")
+            out[verb] = frozen
+        return MappingProxyType(out)
+
+    def multipart(self, template: str, multipart: Any, methods: frozenset) -> Mapping[str, frozenset]:
+        """The fields each verb sends as plain multipart form fields beside an upload."""
+        if multipart is None:
+            return _EMPTY
+        out = {}
+        for verb, names in self.per_verb(template, "multipart", multipart, methods).items():
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise self.fail(f"route {template}: multipart for {verb} must be a list of field names",
+                                template, "multipart")
+            out[verb] = frozenset(names)
+        return MappingProxyType(out)
 
     def segments(self, template: str) -> list[tuple[bool, str]]:
         """``[(is_variable, name), ...]``; one trailing slash is allowed (Route.trailing_slash).
@@ -657,13 +704,33 @@ def compile_map(raw: Any, raw_defaults: Any = None, source: str = "<map>",
         raise MapError(f"expected a mapping of route templates, got {type(raw).__name__}", source, 1)
     defaults = check_defaults(raw_defaults, defaults_source, defaults_lines or {}, raw)
     compiler = _Compiler(source, lines or {})
+    expand = raw.get("expand", True)
+    if not isinstance(expand, bool):
+        raise compiler.fail(f"expand must be true or false, not {expand!r}", "expand")
     for template, spec in raw.items():
-        compiler.add(template, spec, defaults.get(template, {}))
+        if template not in MAP_SETTINGS:
+            compiler.add(template, spec, defaults.get(template, {}))
     return RouteMap(
-        root=compiler.root.freeze(), source=source,
+        root=compiler.root.freeze(), source=source, expand=expand,
         routes=MappingProxyType(compiler.routes), rpc=MappingProxyType(compiler.rpc),
         raw=MappingProxyType(dict(raw)), raw_defaults=MappingProxyType(dict(raw_defaults or {})),
     )
+
+
+def _field_tree(tree: Any, depth: int = 0) -> Mapping[str, Any] | None:
+    """A ``fields:`` tree, frozen; None when it is not one (or nests past 32 levels)."""
+    if not isinstance(tree, Mapping) or depth > 32:
+        return None
+    out = {}
+    for name, below in tree.items():
+        if below is None:
+            out[str(name)] = None
+            continue
+        frozen = _field_tree(below, depth + 1)
+        if frozen is None:
+            return None
+        out[str(name)] = frozen
+    return MappingProxyType(out)
 
 
 def check_defaults(raw: Any, source: str, lines: dict, routes: Mapping | None) -> dict[str, dict]:

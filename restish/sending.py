@@ -44,7 +44,7 @@ class Sender:
         verify: Any = True,
         app: Any = None,
         session: requests.Session | None = None,
-        expand: bool = True,
+        expand: bool | None = None,
         on_token: Callable[[str], Any] | None = None,
     ) -> None:
         self.url, url_auth = _base_url(url)
@@ -58,6 +58,9 @@ class Sender:
         self.timeout = check_timeout(timeout)
         self.retries = retries
         self.verify = verify
+        if expand is not None and not isinstance(expand, bool):
+            raise InvalidValue(f"Client(expand=...) must be True, False or None (nest as the map knows), "
+                               f"not {expand!r}")
         self.expand = expand
         self.session = session if session is not None else requests.Session()
         # A shared session's restish adapters are kept when they retry alike; another

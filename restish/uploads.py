@@ -25,13 +25,13 @@ import io
 import mimetypes
 import os
 import secrets
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Mapping
 
 import requests
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
 from .errors import InvalidValue, RestishError, TransportError
-from .payloads import QUERY_VERBS, json_body
+from .payloads import QUERY_VERBS, form_pairs, json_body
 from .redact import redact_url
 from .transport import describe, error_class
 
@@ -51,10 +51,13 @@ Progress = Callable[[int, "int | None"], Any]
 # Uploads
 
 
-def multipart(call: "Call", files: dict[str, Any], payload: dict | None) -> tuple["MultipartBody", str]:
+def multipart(call: "Call", files: dict[str, Any], payload: dict | None,
+              plain: Mapping[str, Any] | None = None) -> tuple["MultipartBody", str]:
     """The streamed multipart body for ``upload_file*=`` kwargs, and its Content-Type.
 
-    ``payload`` (if not empty) travels as the form field ``json_data``. Paths
+    ``plain`` fields travel as form fields of their own (text, by the query
+    string's rules), then ``payload`` (if not empty) as the form field
+    ``json_data``, then the files. Paths
     are opened here and closed when the call ends (``call.cleanups``); files
     the caller opened are left open. Raises InvalidValue before anything is
     sent for a bad value (missing path, directory, text-mode or closed file,
@@ -63,7 +66,10 @@ def multipart(call: "Call", files: dict[str, Any], payload: dict | None) -> tupl
     where = f"{call.method} {call.resource.path}"
     if call.method in QUERY_VERBS:
         raise InvalidValue(f"{where}: uploads need a body verb (POST, PUT, PATCH, DELETE), not {call.method}")
-    fields: list[tuple[str, Any]] = []
+    try:
+        fields: list[tuple[str, Any]] = list(form_pairs(plain or {}))
+    except InvalidValue as exc:
+        raise InvalidValue(f"{where}: {exc}") from exc
     if payload:
         fields.append((JSON_FIELD, json_body(payload, call.method, call.resource.path)))
     parts = []

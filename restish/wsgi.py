@@ -448,6 +448,8 @@ def _content_length(headers: list[tuple[str, str]]) -> int | None:
 class _Input(io.RawIOBase):
     """``wsgi.input`` over a request body: bytes, a file-like object or an iterable.
 
+    The whole file interface apps use: ``read``, ``readline``, ``readlines``,
+    ``readinto`` (werkzeug, so Flask, reads through it) and iteration by lines.
     ``read()`` returns b"" only at the body's end (never for an empty chunk of an
     iterable body), so an app may read to EOF when ``wsgi.input_terminated`` is set.
     """
@@ -476,6 +478,13 @@ class _Input(io.RawIOBase):
             self._buffer += chunk
         data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` with up to its length of the body; 0 only at the body's end."""
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
 
     def readline(self, size: int | None = -1) -> bytes:
         limit = size if size is not None and size >= 0 else sys.maxsize

@@ -44,8 +44,6 @@ def test_the_schema_has_drfs_templates(schema_api):
     assert "createThing" in dir(schema_api) and "partialUpdateThing" in dir(schema_api)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: first_name/nick_name are nested although DRF's schema "
-                                       "declares them (the trailing slash is kept now)")
 def test_create_through_drfs_schema_stores_the_thing(drf, schema_api):
     created = schema_api.createThing(name="ada", first_name="Ada", nick_name="Ace")
     assert drf.things()[created["id"]] == {"id": created["id"], "name": "ada", "first_name": "Ada",
@@ -66,8 +64,6 @@ def test_permissive_mode_with_trailing_slash_stores_the_thing(drf):
     assert drf.things()[created["id"]]["first_name"] == "Grace"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: first_name is sent as {'first': {'name': ...}} "
-                                       "although DRF's schema declares it")
 def test_snake_case_fields_are_stored_as_named(drf):
     # A hand-written map nests other a_b (MAX convention); with expand=False nothing nests.
     # From DRF's schema, the declared first_name stays literal without being told.

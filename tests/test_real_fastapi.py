@@ -37,8 +37,6 @@ def _stored_person(server, person_id):
     return next(p for p in server.stored()["people"] if p["id"] == person_id)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: from_openapi nests first_name/nick_name although "
-                                       "the body schema declares them; FastAPI drops nick_name")
 def test_declared_snake_case_fields_are_stored(fastapi_server, api):
     created = api.createPerson(first_name="Ada", nick_name="Ace", age=36)
     assert _stored_person(fastapi_server, created["id"]) == {
@@ -47,7 +45,6 @@ def test_declared_snake_case_fields_are_stored(fastapi_server, api):
         "first_name": "Ada", "nick_name": "Ace", "age": 36}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: permissive mode sends {'first': {'name': ...}}")
 def test_permissive_mode_keeps_snake_case_names(fastapi_server):
     with restish.Client(fastapi_server.url, resources=None) as api:
         created = api.people.post(first_name="Grace", nick_name="Amazing")
@@ -66,7 +63,6 @@ def test_a_422_describes_every_error(fastapi_server, api):
     assert len(fastapi_server.stored()["people"]) == people
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: the Form(...) field travels inside json_data")
 def test_an_upload_with_a_form_field(fastapi_server, api, tmp_path):
     path = tmp_path / "notes.txt"
     path.write_bytes(b"dear diary\n" * 1000)
@@ -77,7 +73,6 @@ def test_an_upload_with_a_form_field(fastapi_server, api, tmp_path):
     assert stored["description"] == "my notes"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: a Swagger in: formData field travels inside json_data")
 def test_a_swagger_formdata_field_is_a_form_field(fastapi_server, tmp_path):
     path = tmp_path / "photo.bin"
     path.write_bytes(bytes(range(256)) * 40)
@@ -99,7 +94,6 @@ def test_login_finds_the_documents_token_url(fastapi_server, api):
     assert _last(fastapi_server, "/token")["method"] == "POST"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: form= bodies are not supported")
 def test_a_form_body_is_urlencoded(fastapi_server, api):
     api.sendForm(form={"first_name": "Ada", "nick_name": "Ace"})
     assert fastapi_server.stored()["forms"][-1] == {"first_name": "Ada", "nick_name": "Ace"}
@@ -107,7 +101,6 @@ def test_a_form_body_is_urlencoded(fastapi_server, api):
     assert request["headers"]["content-type"] == "application/x-www-form-urlencoded"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: calls send Accept: */*, not application/json")
 def test_every_call_accepts_json(fastapi_server, api):
     with pytest.raises(restish.NotFound):
         api.readPerson(person_id=10**6)

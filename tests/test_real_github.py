@@ -45,8 +45,6 @@ def test_the_document_is_githubs(github_spec, github):
     assert "repos_create_release" in dir(github)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: tag_name is sent as {'tag': {'name': ...}} "
-                                       "although the body schema declares it")
 def test_create_release_sends_the_declared_names(github, recorder):
     github.repos_create_release(owner="octo", repo="hello", tag_name="v1", target_commitish="main",
                                 generate_release_notes=True)

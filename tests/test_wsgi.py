@@ -160,6 +160,59 @@ def test_empty_chunks_of_a_generator_body_are_not_its_end():
     assert seen == {"length": 7, "chunked": True}
 
 
+LINES = [b"first line\n", b"\n", b"x" * 70_000 + b"\n", b"last, without a newline"]
+READERS = {
+    "read": lambda stream: b"".join(iter(lambda: stream.read(1000), b"")),
+    "readline": lambda stream: b"".join(iter(lambda: stream.readline(), b"")),
+    "readline_sized": lambda stream: b"".join(iter(lambda: stream.readline(100), b"")),
+    "readlines": lambda stream: b"".join(stream.readlines()),
+    "iteration": lambda stream: b"".join(stream),
+}
+
+
+def reading_app(reader):
+    """Reads the whole body with ``reader``; answers the lines it got, as the app saw them."""
+    def app(environ, start_response):
+        body = reader(environ["wsgi.input"])
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return [body]
+    return app
+
+
+def split_badly():
+    """The body in chunks cut inside lines, with an empty chunk among them."""
+    body = b"".join(LINES)
+    yield body[:5]
+    yield b""
+    yield body[5:70_003]
+    yield body[70_003:]
+
+
+@pytest.mark.parametrize("body", ["bytes", "chunks"])
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_wsgi_input_is_a_whole_file_under_the_validator(reader, body):
+    api = restish.Client("http://a.local", resources=None, app=wsgiref.validate.validator(reading_app(READERS[reader])))
+    sent = b"".join(LINES) if body == "bytes" else split_badly()
+    assert api.session.post("http://a.local/x", data=sent).content == b"".join(LINES)
+
+
+def read_into(stream):
+    buffer, out = bytearray(4096), bytearray()
+    while count := stream.readinto(buffer):
+        out += buffer[:count]
+    return bytes(out)
+
+
+@pytest.mark.parametrize("body", ["bytes", "chunks"])
+@pytest.mark.parametrize("reader", [read_into, lambda stream: stream.read()], ids=["readinto", "read_all"])
+def test_wsgi_input_reads_into_a_buffer_and_to_its_end(reader, body):
+    # Outside PEP 3333, so wsgiref's validator refuses them, but werkzeug (Flask) calls
+    # readinto, and read() with no size is how apps read a body that has no length.
+    api = restish.Client("http://a.local", resources=None, app=reading_app(reader))
+    sent = b"".join(LINES) if body == "bytes" else split_badly()
+    assert api.session.post("http://a.local/x", data=sent).content == b"".join(LINES)
+
+
 def gzipping(app):
     """Middleware that gzips the body, streamed, when the client accepts gzip."""
     def middleware(environ, start_response):

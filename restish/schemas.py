@@ -1,0 +1,112 @@
+"""OpenAPI body schemas -> the fields a route declares, and its plain multipart form fields.
+
+:func:`body_fields` reads an operation's ``requestBody`` (OpenAPI 3: every
+media type's schema, ``allOf``/``anyOf``/``oneOf`` merged) or its Swagger 2.0
+``in: body`` and ``in: formData`` parameters, and gives:
+
+- the field tree the map's ``fields:`` holds: ``{name: None}`` for a plain
+  field, ``{name: {...its own fields}}`` for an object (``{}`` when the object
+  declares no properties, e.g. a map of ``additionalProperties``), read down to
+  ``MAX_DEPTH`` levels, so that recursive schemas end;
+- the names that travel as plain form fields beside an upload: the
+  non-file properties of a ``multipart/form-data`` schema, and Swagger's
+  ``in: formData`` parameters that are not ``type: file``.
+
+A ``$ref`` is followed with the ``resolve`` callable the caller gives (the
+document's own); one that cannot be followed leaves that part undeclared, so
+a body schema never makes a document unusable.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from .errors import MapError
+from .payloads import known_shape
+
+__all__ = ["body_fields", "MAX_DEPTH"]
+
+MAX_DEPTH = 4          # levels of nested objects read from a schema
+_COMBINATIONS = ("allOf", "anyOf", "oneOf")
+Resolve = Callable[[Any, str], Any]
+
+
+def body_fields(operation: Mapping, parameters: Mapping, resolve: Resolve,
+                where: str) -> tuple[dict | None, list[str]]:
+    """``(field tree or None when no body is declared, plain multipart field names)``.
+
+    ``parameters``: the operation's ``{(name, in): parameter}``, path-level ones included.
+    """
+    tree: dict | None = None
+    form: list[str] = []
+    content = _content(operation.get("requestBody"), resolve, where)
+    for media, schema in content:
+        properties = _properties(schema, resolve, where, 0)
+        if properties is None:
+            continue
+        tree = known_shape(tree, _tree(properties, resolve, where, 1))
+        if media.split(";")[0].strip().lower() == "multipart/form-data":
+            form += [name for name, prop in properties.items() if not _is_file(prop, resolve, where)]
+    for (name, place), parameter in parameters.items():
+        if place == "body" and isinstance(parameter, Mapping):
+            properties = _properties(parameter.get("schema"), resolve, where, 0)
+            if properties is not None:
+                tree = known_shape(tree, _tree(properties, resolve, where, 1))
+        elif place == "formData":
+            tree = {**(tree or {}), name: None}
+            if not (isinstance(parameter, Mapping) and parameter.get("type") == "file"):
+                form.append(name)
+    return tree, list(dict.fromkeys(form))
+
+
+def _content(body: Any, resolve: Resolve, where: str) -> list[tuple[str, Any]]:
+    body = _resolved(body, resolve, where)
+    content = body.get("content") if isinstance(body, Mapping) else None
+    if not isinstance(content, Mapping):
+        return []
+    return [(str(media), spec.get("schema")) for media, spec in content.items() if isinstance(spec, Mapping)]
+
+
+def _properties(schema: Any, resolve: Resolve, where: str, depth: int) -> dict | None:
+    """``{name: property schema}`` of an object schema (combinations merged); None if not an object."""
+    schema = _resolved(schema, resolve, where)
+    if not isinstance(schema, Mapping) or depth > MAX_DEPTH:
+        return None
+    found = None
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        found = dict(properties)
+    for key in _COMBINATIONS:
+        parts = schema.get(key)
+        for part in parts if isinstance(parts, list) else ():
+            more = _properties(part, resolve, where, depth + 1)
+            if more is not None:
+                found = {**more, **(found or {})}
+    if found is None and (schema.get("type") == "object" or "additionalProperties" in schema):
+        return {}
+    return found
+
+
+def _tree(properties: Mapping, resolve: Resolve, where: str, depth: int) -> dict:
+    tree: dict = {}
+    for name, prop in properties.items():
+        below = _properties(prop, resolve, where, depth) if depth <= MAX_DEPTH else None
+        tree[str(name)] = _tree(below, resolve, where, depth + 1) if below is not None else None
+    return tree
+
+
+def _is_file(schema: Any, resolve: Resolve, where: str) -> bool:
+    """A binary property: ``format: binary``/``base64``, ``contentMediaType``, or an array of those."""
+    schema = _resolved(schema, resolve, where)
+    if not isinstance(schema, Mapping):
+        return False
+    if schema.get("type") == "array":
+        return _is_file(schema.get("items"), resolve, where)
+    return (schema.get("format") in ("binary", "base64") or "contentMediaType" in schema
+            or "contentEncoding" in schema)
+
+
+def _resolved(node: Any, resolve: Resolve, where: str) -> Any:
+    try:
+        return resolve(node, where)
+    except MapError:
+        return None  # a broken or circular $ref: that part stays undeclared
