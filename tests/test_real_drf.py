@@ -56,8 +56,6 @@ def test_patch_through_drfs_schema_updates_the_thing(drf, schema_api):
     assert drf.things()[thing]["size"] == 7
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: permissive mode sends first_name as {'first': {'name': ...}} "
-                                       "(trailing_slash=True works: the thing is stored)")
 def test_permissive_mode_with_trailing_slash_stores_the_thing(drf):
     with restish.Client(drf.url, resources=None, trailing_slash=True) as api:
         created = api.api.things.post(name="grace", first_name="Grace")
