@@ -313,9 +313,9 @@ def _next_url(style: Style, response: "requests.Response", resource: "Resource",
         target = None
     if target is None and found:
         key, target = found
-        if style.kind is None and not _looks_like_url(target):
+        if not isinstance(target, str) or (style.kind is None and not _looks_like_url(target)):
             raise DecodeError(f"GET {redact_url(response.url)}: the body's {key!r} names a next page "
-                              f"that is not a URL ({_shown(target)}); declare the route's paginate: "
+                              f"that is not a URL ({_shown(str(target))}); declare the route's paginate: "
                               f"style to page it")
     if not target:
         return None
@@ -332,15 +332,25 @@ def _next_url(style: Style, response: "requests.Response", resource: "Resource",
     return target
 
 
-def _next_in_body(body: Any, style: Style) -> tuple[str, str] | None:
+def _next_in_body(body: Any, style: Style) -> tuple[str, Any] | None:
     """``(key, value)`` of the body's next-page field: the declared one (style ``next``),
-    else the first of :data:`BODY_NEXT` holding a URL, else the first holding other text."""
+    else the first of :data:`BODY_NEXT` holding a URL, else the first holding anything else
+    (a token, a page number, ``true``: :func:`_next_url` refuses it rather than stop there).
+
+    A link object (JSON:API 1.1, HAL: ``{"href": URL}``) counts as its ``href``; null,
+    false and "" say there is no next page.
+    """
     if not isinstance(body, Mapping) or style.kind not in (None, "next"):
         return None
     keys = (style.options["field"],) if style.kind == "next" else BODY_NEXT
-    found = [(key, value) for key in keys for value in [_dotted(body, key)]
-             if isinstance(value, str) and value]
+    found = [(key, _href(value)) for key in keys for value in [_dotted(body, key)]
+             if value not in (None, False, "")]
     return next((pair for pair in found if _looks_like_url(pair[1])), found[0] if found else None)
+
+
+def _href(value: Any) -> Any:
+    """A link object's ``href`` (``{"href": URL, "meta": ...}``); any other value as it is."""
+    return value["href"] if isinstance(value, Mapping) and isinstance(value.get("href"), str) else value
 
 
 def _body_says_last(body: Any, done: int) -> bool:
@@ -361,9 +371,9 @@ def _dotted(body: Mapping, key: str) -> Any:
     return found
 
 
-def _looks_like_url(text: str) -> bool:
+def _looks_like_url(text: Any) -> bool:
     """A URL, or a reference relative to the page's (``/x``, ``?page=2``, ``./x``), not a token."""
-    return text.lower().startswith(("http://", "https://", "/", "?", "./", "../"))
+    return isinstance(text, str) and text.lower().startswith(("http://", "https://", "/", "?", "./", "../"))
 
 
 def _shown(text: str) -> str:

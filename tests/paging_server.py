@@ -19,7 +19,8 @@ offset or cursor parameter and always serves the first page.
   ``drf`` ``{"count", "next", "previous", "results"}`` (``nocount=1`` leaves count out),
   ``datasette`` ``{"rows", "next": token, "next_url"}``, ``jsonapi``
   ``{"data", "links": {"next"}}``, ``hal`` ``{"items", "_links": {"next": {"href"}}}``,
-  ``plone`` ``{"items", "batching": {"next"}}``, ``token`` ``{"items", "next": token}``;
+  ``plone`` ``{"items", "batching": {"next"}}``, ``token`` ``{"items", "next": token}``,
+  ``jsonapi11`` ``{"data", "links": {"next": {"href"}}}``, ``number`` ``{"items", "next": N}``;
   null (or no link) on the last page; ``relative=1`` gives the URL as ``?page=N...``.
 - ``/offset?offset=&limit=``: ``{"results": [...]}``.
 - ``/cursor?before=&limit=``: ``{"items": [...]}``, newest (highest id) first, the items
@@ -146,6 +147,8 @@ class _PagingHandler(_Handler):
             "hal": {"items": items, "_links": {"next": {"href": following}} if following else {}},
             "plone": {"items": items, "batching": {"next": following} if following else {}},
             "token": {"items": items, "next": token},
+            "jsonapi11": {"data": items, "links": {"next": {"href": following, "meta": {}} if following else None}},
+            "number": {"items": items, "next": page + 1 if following else None},
         }
         body = bodies[shape]
         if "nocount" in self.args:

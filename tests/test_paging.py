@@ -359,7 +359,7 @@ def test_a_bad_declaration_is_a_map_error_before_any_request(server, key, spec):
 
 # -- next URLs in the body, and listings that say where they end ----------------
 
-@pytest.mark.parametrize("shape", ["drf", "datasette", "jsonapi", "hal", "plone"])
+@pytest.mark.parametrize("shape", ["drf", "datasette", "jsonapi", "jsonapi11", "hal", "plone"])
 @pytest.mark.parametrize("relative", [False, True])
 def test_without_a_declaration_a_next_url_in_the_body_is_followed(server, key, shape, relative):
     items = {"datasette": "rows"}.get(shape)
@@ -384,11 +384,12 @@ def test_permissive_mode_follows_the_body_too(server, key):
         assert ids(api.body.iterate(shape="drf", total=5, per_page=2, key=key)) == list(range(5))
 
 
-def test_a_next_token_that_is_not_a_url_asks_for_a_declaration(server, key):
+@pytest.mark.parametrize("shape, shown", [("token", "'opaque-2'"), ("number", "'2'")])
+def test_a_next_token_that_is_not_a_url_asks_for_a_declaration(server, key, shape, shown):
     with restish.Client(server.url, resources=None) as api:
-        listing = api.body.iterate(shape="token", total=5, per_page=2, key=key)
+        listing = api.body.iterate(shape=shape, total=5, per_page=2, key=key)
         with pytest.raises(restish.DecodeError, match=r"the body's 'next' names a next page that is not a "
-                                                      r"URL \('opaque-2'\); declare the route's paginate"):
+                                                      r"URL \(" + shown + r"\); declare the route's paginate"):
             assert ids(itertools.islice(listing, 2)) == [0, 1]   # the first page's items come first
             next(listing)
 
