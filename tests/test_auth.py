@@ -2,6 +2,7 @@
 import io
 import logging
 import os
+import pickle
 import subprocess
 import sys
 import threading
@@ -552,6 +553,7 @@ def test_login_finds_the_documents_token_url(tokens, token_url, swagger):
     token = api.login("alice", PASSWORD)
     assert api.things.get()["user"] == "alice" and isinstance(api.auth, Bearer) and api.auth.token == token
     assert tokens.hits("/info") == 0 and tokens.grants() == ["password"]
+    assert pickle.loads(pickle.dumps(api)).routes.token_url == api.routes.token_url   # kept by a copy
 
 
 def test_a_refused_renewal_says_to_log_in_again(refreshing):
