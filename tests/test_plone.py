@@ -143,6 +143,17 @@ def test_client_follows_a_record_change_and_an_environment_override(plone, fault
     assert other and other[0] is not restish.plone.client()  # each thread its own client
 
 
+def test_client_outside_a_site_says_so(plone):
+    from zope.component.hooks import getSite, setSite
+    site = getSite()
+    setSite(None)
+    try:
+        with pytest.raises(restish.RestishError, match="needs a Plone site"):
+            restish.plone.client()
+    finally:
+        setSite(site)
+
+
 def _in_site(portal, call):
     from zope.component.hooks import setSite
     setSite(portal)

@@ -8,10 +8,11 @@ import threading
 from typing import Any, Mapping
 
 from plone.registry.interfaces import IRegistry
-from zope.component import getUtility
+from zope.component import queryUtility
 from zope.component.hooks import getSite
 from zope.schema import getFieldNames
 
+from ..errors import RestishError
 from ..settings import KEYS, from_settings
 from .interfaces import PREFIX, IRestishSettings
 
@@ -28,17 +29,22 @@ def client() -> Any:
     credentials as one group: an environment token replaces a stored auth).
     Each thread keeps its own client per site and builds a new one when the
     records or the environment changed. Raises InvalidValue or MapError
-    naming the bad setting, never its value.
+    naming the bad setting, never its value; RestishError outside a Plone site.
     """
-    settings = effective_settings(_records(), os.environ)
+    site = getSite()
+    registry = queryUtility(IRegistry) if site is not None else None
+    if registry is None:
+        raise RestishError("restish.plone.client() needs a Plone site: call it during a request "
+                           "to the site (or after zope.component.hooks.setSite(portal))")
+    settings = effective_settings(_records(registry), os.environ)
     fingerprint = hashlib.sha256(json.dumps(sorted(settings.items())).encode()).hexdigest()
     cache = _local.__dict__.setdefault("clients", {})
-    site = "/".join(getSite().getPhysicalPath()) if getSite() is not None else ""
-    known = cache.get(site)
+    path = "/".join(site.getPhysicalPath())
+    known = cache.get(path)
     if known is not None and known[0] == fingerprint:
         return known[1]
     built = from_settings(settings, PREFIX + ".")
-    cache[site] = (fingerprint, built)
+    cache[path] = (fingerprint, built)
     if known is not None:
         known[1].close()  # settings changed: its pooled connections go now, not at exit
     return built
@@ -55,7 +61,6 @@ def effective_settings(records: Mapping[str, Any], environ: Mapping[str, str]) -
     return {f"{PREFIX}.{name}": value for name, value in given.items()}
 
 
-def _records() -> dict[str, Any]:
+def _records(registry: IRegistry) -> dict[str, Any]:
     """The stored ``restish.*`` values by name (None where unset or not installed)."""
-    registry = getUtility(IRegistry)
     return {name: registry.get(f"{PREFIX}.{name}") for name in getFieldNames(IRestishSettings)}
