@@ -204,6 +204,13 @@ def test_form_sends_fields_urlencoded(fault):
     assert got["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
 
 
+def test_form_with_a_file_sends_plain_multipart_fields(httpbin, tmp_path):
+    (tmp_path / "notes.txt").write_text("hello file")
+    got = out_json(restish("--url", httpbin, "--no-map", "--form", "POST", "post",
+                           f"doc@{tmp_path / 'notes.txt'}", "title=T", "n:=2"))
+    assert got["files"] == {"doc": "hello file"} and got["form"] == {"title": "T", "n": "2"}
+
+
 def test_no_expand_and_expand(fault, tmp_path):
     (tmp_path / "map.yaml").write_text("/json:\n  methods: [POST]\n")
     base = ["--url", fault.url, "--resources", str(tmp_path / "map.yaml"), "POST", "json", "object_content=x"]

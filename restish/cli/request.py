@@ -58,21 +58,16 @@ def _body(args: argparse.Namespace, method: str, items: Items, query_verb: bool,
                              f"({', '.join(sorted(fields))}): put them in the JSON, or use key==value for the query")
         return _data(args, headers)
     if args.form:
-        return _form(fields, items.files, headers)
+        return _form(fields)
     if not fields and not items.files and not query_verb and not args.ignore_stdin and _stdin_piped():
         return _raw(_read_stdin(args.timeout), headers, args.form)
     return dict(fields)
 
 
-def _form(fields: dict, files: dict, headers: dict) -> dict:
-    """--form: the fields as a form body."""
+def _form(fields: dict) -> dict:
+    """--form: the fields as a form body (``form=``); beside files, plain multipart fields."""
     values = {key: value if isinstance(value, str) else json.dumps(value) for key, value in fields.items()}
-    if files:
-        raise UsageError("--form with files (multipart fields beside the files) needs a newer restish client: "
-                         "send the fields without --form (they travel as the json_data field)")
-    from urllib.parse import urlencode
-    headers.setdefault("Content-Type", _FORM)
-    return {"data": urlencode(values)} if values else {}
+    return {"form": values} if values else {}
 
 
 def _data(args: argparse.Namespace, headers: dict) -> dict:
