@@ -199,16 +199,21 @@ def test_bad_timeout_and_retries_are_usage_errors(fault, option, value, expected
 # -- --form, --no-expand -----------------------------------------------------------------
 
 def test_form_sends_fields_urlencoded(fault):
-    got = echo(fault, "--form", "POST", "json", "a=1", "b=x y", "n:=2")
-    assert got["body"] == "a=1&b=x+y&n=2"
+    got = echo(fault, "--form", "POST", "json", "a=1", "b=x y", "n:=2", "ok:=true", "many:=[1, 2]")
+    assert got["body"] == "a=1&b=x+y&n=2&ok=true&many=1&many=2"
     assert got["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
 
 
-def test_form_with_a_file_sends_plain_multipart_fields(httpbin, tmp_path):
+def test_form_with_files_sends_plain_multipart_fields(httpbin, tmp_path):
     (tmp_path / "notes.txt").write_text("hello file")
-    got = out_json(restish("--url", httpbin, "--no-map", "--form", "POST", "post",
-                           f"doc@{tmp_path / 'notes.txt'}", "title=T", "n:=2"))
+    got = out_json(restish("--url", httpbin, "--no-map", "--form", "POST", "post", f"doc@{tmp_path / 'notes.txt'}",
+                           "title=T", "n:=2"))
     assert got["files"] == {"doc": "hello file"} and got["form"] == {"title": "T", "n": "2"}
+
+
+def test_form_with_a_piped_body_sends_it_as_a_form(fault):
+    got = echo(fault, "--form", "POST", "json", input=b"a=1&b=2")
+    assert got["body"] == "a=1&b=2" and got["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
 
 
 def test_no_expand_and_expand(fault, tmp_path):

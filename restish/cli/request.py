@@ -19,7 +19,7 @@ __all__ = ["build_kwargs", "STDIN_WAIT"]
 
 STDIN_WAIT = 10.0  # seconds a piped stdin may take to start (or --timeout): nothing waits without bound
 _JSON = "application/json"
-_FORM = "application/x-www-form-urlencoded"
+_FORM = "application/x-www-form-urlencoded"  # of a body piped with --form
 
 
 def build_kwargs(args: argparse.Namespace, method: str, items: Items, target: Target) -> dict:
@@ -57,17 +57,11 @@ def _body(args: argparse.Namespace, method: str, items: Items, query_verb: bool,
             raise UsageError(f"--data sends exactly that body, so it cannot go with key=value items "
                              f"({', '.join(sorted(fields))}): put them in the JSON, or use key==value for the query")
         return _data(args, headers)
-    if args.form:
-        return _form(fields)
+    if args.form and (fields or items.files):  # urlencoded; with files, plain multipart fields
+        return {"form": dict(fields)}
     if not fields and not items.files and not query_verb and not args.ignore_stdin and _stdin_piped():
         return _raw(_read_stdin(args.timeout), headers, args.form)
     return dict(fields)
-
-
-def _form(fields: dict) -> dict:
-    """--form: the fields as a form body (``form=``); beside files, plain multipart fields."""
-    values = {key: value if isinstance(value, str) else json.dumps(value) for key, value in fields.items()}
-    return {"form": values} if values else {}
 
 
 def _data(args: argparse.Namespace, headers: dict) -> dict:
