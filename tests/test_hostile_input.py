@@ -92,3 +92,32 @@ def test_an_unparsable_next_page_url_over_a_socket_is_a_decode_error(fault, head
     with pytest.raises(restish.DecodeError, match=r"^GET http://127.0.0.1:\d+/with-headers\S*: the next page's URL cannot be parsed"):
         list(api["with-headers"].iterate(qs={"h": f"{header}:{value}", "body": json.dumps([1])}))
     api.close()
+
+
+# -- RPC names filling several variables of one segment ------------------------------------
+
+def _ok_app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b"{}"]
+
+
+@pytest.fixture(scope="module")
+def compare():
+    routes = {"/r/{owner}/compare/{base}...{head}": {"methods": ["GET"], "names": {"get": "compare"}}}
+    with restish.Client("http://h", resources=routes, app=_ok_app) as api:
+        yield api
+
+
+@BOUNDED
+@given(owner=st.text(min_size=1, max_size=8), base=st.text(max_size=8), head=st.text(max_size=8))
+def test_each_value_of_a_segment_is_encoded_and_cannot_change_the_route(compare, owner, base, head):
+    from urllib.parse import unquote, urlsplit
+    try:
+        compare.compare(owner=owner, base=base, head=head)
+    except restish.InvalidValue:
+        assert "" in (base, head) or owner in (".", "..")   # refused: empty or dot values
+        return
+    path = urlsplit(compare.last_response.request.url).path
+    segments = path.split("/")
+    assert segments[:2] == ["", "r"] and segments[3] == "compare" and len(segments) == 5
+    assert unquote(segments[2]) == owner and unquote(segments[4]) == f"{base}...{head}"
