@@ -219,7 +219,10 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
         # A stream of unknown size (an upload from a pipe); saying so lets requests
         # refuse to resend it on a 307/308 instead of sending it empty.
         prepared.headers["Transfer-Encoding"] = "chunked"
-    settings, netrc = sender._environment.settings(session, url, sender.verify)
+    try:
+        settings, netrc = sender._environment.settings(session, url, sender.verify)
+    except InvalidValue as exc:
+        raise InvalidValue(f"{call.where}: {exc}") from None
     auth = sender.auth or session.auth or netrc
     if auth:
         _auth.sign(prepared, auth, url)

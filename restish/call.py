@@ -6,6 +6,7 @@ The record is filled by :mod:`restish.build` and read by every step after it
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import TYPE_CHECKING, Any, Callable
@@ -48,12 +49,12 @@ class Call:
 
 
 def check_timeout(timeout: Any, where: str = "") -> float | tuple:
-    """A number or (connect, read) of positive seconds; never unbounded.
+    """A number or (connect, read) of positive, finite seconds; never unbounded.
 
     Raises InvalidValue, its message led by ``where`` (``"GET /path: "``).
     """
     values = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
-    if all(isinstance(v, Real) and not isinstance(v, bool) and v > 0 for v in values):
+    if all(isinstance(v, Real) and not isinstance(v, bool) and 0 < v < math.inf for v in values):
         return timeout
     raise InvalidValue(f"{where}timeout must be a positive number or (connect, read) of positive numbers, "
                        f"not {timeout!r}: restish never waits without bound")

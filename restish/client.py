@@ -106,7 +106,7 @@ class Client(Sender, NotAContainer):
         headers: Mapping[str, str] | None = None,
         timeout: Any = DEFAULT_TIMEOUT,
         retries: Any = 3,
-        verify: Any = True,
+        verify: Any = None,
         app: Any = None,
         session: requests.Session | None = None,
         expand: bool | None = None,

@@ -22,7 +22,7 @@ _BAD_VALUE = re.compile(r"^\s|[\r\n\0]")  # RFC 9110 5.5; requests refuses leadi
 def header_problem(name: Any, value: Any) -> str | None:
     """Why ``name: value`` cannot be sent, naming the header but not its value; None when it can."""
     text_name = name.decode("latin-1") if isinstance(name, bytes) else name
-    if not isinstance(text_name, str) or not _NAME.match(text_name):
+    if not isinstance(text_name, str) or not _NAME.fullmatch(text_name):  # match() lets "X-Key\n" pass
         return f"header {text_name!r}: not a valid header name"
     if not isinstance(value, (str, bytes)):
         return f"header {text_name!r}: its value must be a str or bytes, not {type(value).__name__} (value not shown)"

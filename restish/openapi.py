@@ -107,7 +107,7 @@ class Translation:
 # ---------------------------------------------------------------- loading
 
 
-def load(spec: Any, verify: Any = True, app: Any = None, *, auth: Any = None,
+def load(spec: Any, verify: Any = None, app: Any = None, *, auth: Any = None,
          headers: Mapping[str, str] | None = None, session: requests.Session | None = None,
          retries: Any = 0) -> Document:
     """A :class:`Document` from a path, an ``http(s)://`` URL, an open file or a dict.
@@ -771,7 +771,7 @@ def _load_for(spec: Any, url: str | None, kw: Mapping[str, Any]) -> Document:
     spec_is_url = isinstance(spec, str) and spec.lower().startswith(("http://", "https://"))
     if spec_is_url and (url is None or transport.origin_of(url) == transport.origin_of(spec)):
         credentials = {"auth": kw.get("auth"), "headers": kw.get("headers")}
-    return load(spec, kw.get("verify", True), kw.get("app"), session=kw.get("session"),
+    return load(spec, kw.get("verify"), kw.get("app"), session=kw.get("session"),
                 retries=kw.get("retries", 3), **credentials)
 
 

@@ -17,11 +17,10 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_auth_from_url
 
-from . import build, login, logs, transport
+from . import arguments, build, login, logs, transport
 from .auth import Basic
 from .call import Call, check_timeout
 from .errors import InvalidValue, TransportError
-from .headers import check_headers
 from .redact import redact_text, redact_url
 from .version import __version__
 
@@ -41,26 +40,29 @@ class Sender:
         headers: Mapping[str, str] | None = None,
         timeout: Any = DEFAULT_TIMEOUT,
         retries: Any = 3,
-        verify: Any = True,
+        verify: Any = None,
         app: Any = None,
         session: requests.Session | None = None,
         expand: bool | None = None,
         on_token: Callable[[str], Any] | None = None,
     ) -> None:
+        # Every argument is checked before anything is built or mounted on a session.
         self.url, url_auth = _base_url(url)
+        arguments.check_auth(auth)
+        arguments.check_headers_argument(headers)
+        self.timeout = check_timeout(timeout)
+        # None: not given, so a session= keeps its own verify (a new session verifies).
+        self.verify = arguments.check_verify(verify)
+        arguments.check_callable(app, "app")
+        arguments.check_session(session)
+        arguments.check_expand(expand)
+        arguments.check_callable(on_token, "on_token")
         # As requests does: user:password in the base URL is Basic auth unless auth= is given.
         self.auth = auth if auth is not None else url_auth
         self.on_token = on_token  # told of every new token (login, renewal)
         self._grant: login.TokenGrant | None = None  # set by login(): how to renew
-        if headers:
-            check_headers(headers, "Client(headers=...)")  # once here, not at every call
         self.headers = CaseInsensitiveDict({"User-Agent": USER_AGENT, **(headers or {})})
-        self.timeout = check_timeout(timeout)
         self.retries = retries
-        self.verify = verify
-        if expand is not None and not isinstance(expand, bool):
-            raise InvalidValue(f"Client(expand=...) must be True, False or None (nest as the map knows), "
-                               f"not {expand!r}")
         self.expand = expand
         self.session = session if session is not None else requests.Session()
         # A shared session's restish adapters are kept when they retry alike; another

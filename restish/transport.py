@@ -57,7 +57,14 @@ class EnvironmentCache:
 
     @staticmethod
     def _resolve(session: requests.Session, url: str, verify: Any) -> tuple[dict, Any]:
+        if verify is None:  # not given: the session's own, which requests would let the CA variables override
+            verify = session.verify
         settings = session.merge_environment_settings(url, {}, None, verify, None)
+        bundle = settings["verify"]
+        if isinstance(bundle, str) and not os.path.exists(bundle):
+            # requests would raise a raw OSError at send time; the variables are the usual cause.
+            raise InvalidValue(f"the CA bundle {bundle!r} (from verify=, REQUESTS_CA_BUNDLE or "
+                               f"CURL_CA_BUNDLE) does not exist")
         netrc = get_netrc_auth(url) if session.trust_env else None
         return settings, netrc
 

@@ -42,3 +42,22 @@ def tokens():
     with WSGIServer(app) as server:
         app.url = server.url
         yield app
+
+
+@pytest.fixture(scope="session")
+def tls_ca():
+    """A trustme certificate authority; ``tls_ca.cert_pem.write_to_path(path)`` gives its bundle."""
+    import trustme
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def tls_fault(tls_ca, tmp_path_factory):
+    """A FaultServer over https with a certificate for 127.0.0.1 from ``tls_ca``; ``.ca_path`` is the CA bundle."""
+    import ssl
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_ca.issue_cert("127.0.0.1").configure_cert(context)
+    with FaultServer(tls=context) as server:
+        server.ca_path = str(tmp_path_factory.mktemp("ca") / "ca.pem")
+        tls_ca.cert_pem.write_to_path(server.ca_path)
+        yield server

@@ -161,9 +161,12 @@ class _StdlibServer(_Running):
 
     handler: type
 
-    def __init__(self) -> None:
+    def __init__(self, tls=None) -> None:
+        """``tls``: an ``ssl.SSLContext`` (server side) to serve https with."""
         self._server = _ThreadingServer(self.handler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
             name=f"{type(self).__name__} {self.url}", daemon=True,
