@@ -48,8 +48,8 @@ class Exact:
     def _url_for(self, method: str) -> str:
         return self.url
 
-    def _body_shape(self, method: str) -> tuple:
-        return None, (), False  # nothing declared: as in permissive mode
+    def _body_shape(self, method: str) -> payloads.BodyShape:
+        return payloads.BodyShape()  # nothing declared: as in permissive mode
 
 
 def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | None = None) -> Call:
@@ -64,8 +64,13 @@ def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | No
         raise MethodNotAllowed(method, resource.path, resource.methods)
     options = {k: kwargs.pop(k) for k in RESERVED.intersection(kwargs)}
     files = {k: kwargs.pop(k) for k in [k for k in kwargs if k.startswith(UPLOAD_PREFIX)]}
-    encoded = _query(sender, resource, method, kwargs, options.get("qs"), url)
-    body, content_type, payload, plain = _body(sender, resource, method, kwargs, options, bool(files))
+    shape = resource._body_shape(method)
+    if method in payloads.QUERY_VERBS:
+        query = kwargs
+    else:  # the query parameters a body verb declares (GitHub's upload ?name=, a DELETE's ?force=)
+        query = {k: kwargs.pop(k) for k in [k for k in kwargs if k in shape.query and not _declared(shape, k)]}
+    encoded = _query(sender, resource, method, query, options.get("qs"), url)
+    body, content_type, payload, plain = _body(sender, resource, method, kwargs, options, shape, bool(files))
     timeout = sender.timeout
     if "timeout" in options:
         timeout = check_timeout(options["timeout"], f"{method} {resource.path}: ")
@@ -100,9 +105,10 @@ def result(call: Call, response: requests.Response) -> Any:
     return decode(response, call.method)
 
 
-def _query(sender: Any, resource: Any, method: str, kwargs: dict, qs: Any, url: str | None) -> str:
-    """The call's encoded query: a query verb's kwargs, then ``qs=``, under the session's params."""
-    query = dict(kwargs) if method in payloads.QUERY_VERBS else {}
+def _query(sender: Any, resource: Any, method: str, params: dict, qs: Any, url: str | None) -> str:
+    """The call's encoded query: ``params`` (a query verb's kwargs, a body verb's declared
+    query parameters), then ``qs=``, under the session's params."""
+    query = dict(params)
     if qs:
         if not isinstance(qs, Mapping):
             raise InvalidValue(f"{method} {resource.path}: qs= must be a dict, not {type(qs).__name__}")
@@ -118,8 +124,13 @@ def _query(sender: Any, resource: Any, method: str, kwargs: dict, qs: Any, url: 
         raise _naming(exc, method, resource) from exc
 
 
+def _declared(shape: payloads.BodyShape, key: str) -> bool:
+    """True when ``key`` is a body field the map declares (it then stays in the body)."""
+    return isinstance(shape.known, Mapping) and key in shape.known
+
+
 def _body(sender: Any, resource: Any, method: str, kwargs: dict, options: dict,
-          multipart: bool = False) -> tuple:
+          shape: payloads.BodyShape, multipart: bool = False) -> tuple:
     """``(body bytes or None, content type, payload dict, plain form fields)`` for the call.
 
     ``data=`` is the body as given, ``form=`` an urlencoded one, else the JSON
@@ -151,10 +162,9 @@ def _body(sender: Any, resource: Any, method: str, kwargs: dict, options: dict,
             raise InvalidValue(f"{where}: form= is the whole body, so {', '.join(body_kwargs)} would be "
                                f"dropped; put them in form=")
         return payloads.form_body(form, method, resource.path), payloads.FORM_TYPE, None, None
-    known, form_fields, nest = resource._body_shape(method)
-    payload = _payload(resource, method, kwargs, known, _nesting(sender, options, nest, where))
+    payload = _payload(resource, method, kwargs, shape.known, _nesting(sender, options, shape.nest, where))
     if multipart:
-        plain = {key: payload.pop(key) for key in [k for k in payload if k in form_fields]}
+        plain = {key: payload.pop(key) for key in [k for k in payload if k in shape.multipart]}
         return None, None, payload, {**plain, **(form or {})}
     if not payload:
         return None, None, payload, None

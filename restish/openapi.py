@@ -59,6 +59,7 @@ from requests.utils import get_auth_from_url, requote_uri
 
 from . import build, schemas, transport
 from .errors import InvalidValue, MapError, error_for_response
+from .payloads import QUERY_VERBS
 from .redact import redact_url
 from .resources import CLIENT_ATTRIBUTES, ROOT_ATTRIBUTES
 from .routes import VERBS, _read_text, compile_map, dump_map, parse_segment, read_yaml
@@ -582,6 +583,9 @@ def _build_map(routes: dict[str, _Route], notes: list, client_names: frozenset) 
         for key in ("fields", "multipart"):  # what the body schemas declare (see restish.schemas)
             if getattr(route, key):
                 spec[key] = {verb.lower(): value for verb, value in getattr(route, key).items()}
+        query = {verb.lower(): names for verb, names in route.query.items() if verb not in QUERY_VERBS}
+        if query:  # a body verb's query parameters: sent in the query, not the body
+            spec["query"] = query
         raw[template] = spec
     return raw
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import quote_plus
 
@@ -12,6 +13,20 @@ QUERY_VERBS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
+
+@dataclass(frozen=True)
+class BodyShape:
+    """What a map declares of one verb's request: see :func:`expand` for ``known`` and ``nest``.
+
+    ``multipart``: fields sent as plain form fields beside an upload; ``query``:
+    parameters a body verb takes in its query string (OpenAPI ``in: query``).
+    """
+
+    known: Mapping[str, Any] | None = None
+    multipart: frozenset = frozenset()
+    query: frozenset = frozenset()
+    nest: bool = False
+
 
 # Splits "object_content" at the first separator that has a name on both
 # sides, so "_limit" and "trailing_" stay whole.

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from . import paging
 from .errors import InvalidValue, UnknownAttribute, UnknownItem
-from .payloads import known_shape, plain_copy
+from .payloads import BodyShape, known_shape, plain_copy
 from .routes import VERBS, Node, Route, RouteMap
 
 if TYPE_CHECKING:
@@ -220,19 +220,18 @@ class Resource(NotAContainer):
         route = self._node.route
         return route.defaults.get(method) if route else None
 
-    def _body_shape(self, method: str) -> tuple[Mapping[str, Any] | None, Any, bool]:
-        """``(known, multipart, nest)`` for a ``method`` body, as the map knows it.
-
-        ``known``: the fields the route's default payload and declared ``fields:``
-        hold (see :func:`restish.payloads.expand`); ``multipart``: the names sent
-        as plain form fields beside an upload; ``nest``: whether other
-        ``key_subkey`` kwargs nest (the map's ``expand:``; never in permissive mode).
-        """
+    def _body_shape(self, method: str) -> BodyShape:
+        """What the map declares of a ``method`` request (see :class:`restish.payloads.BodyShape`):
+        the fields the route's default payload and ``fields:`` hold, its ``multipart:`` and
+        ``query:`` names, and whether other ``key_subkey`` kwargs nest (the map's ``expand:``;
+        never in permissive mode)."""
         route_map = self._client._map
         route = None if route_map.permissive else self._node.route
-        declared = route.fields.get(method) if route else None
-        known = known_shape(self._default_payload(method), declared)
-        return known, route.multipart.get(method, ()) if route else (), route_map.expand
+        if route is None:
+            return BodyShape(self._default_payload(method), nest=route_map.expand)
+        return BodyShape(known_shape(self._default_payload(method), route.fields.get(method)),
+                         route.multipart.get(method, frozenset()), route.query.get(method, frozenset()),
+                         route_map.expand)
 
     # -- verbs -------------------------------------------------------
 

@@ -24,7 +24,7 @@ from .errors import MapError
 from .yamlsize import check_expansion
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-ROUTE_KEYS = frozenset({"methods", "doc", "names", "paginate", "params", "items", "templates", "fields", "multipart"})
+ROUTE_KEYS = frozenset({"methods", "doc", "names", "paginate", "params", "items", "templates", "fields", "multipart", "query"})
 # Top-level keys of a map that are settings, not routes: expand (bool) says whether
 # key_subkey kwargs the map does not declare nest (the MAX convention) or stay whole.
 MAP_SETTINGS = frozenset({"expand"})
@@ -127,6 +127,7 @@ class Route:
     # VERB -> the body fields the API declares: name -> its own fields (an object) or None.
     fields: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _EMPTY)
     multipart: Mapping[str, frozenset] = field(default_factory=lambda: _EMPTY)  # VERB -> plain form fields
+    query: Mapping[str, frozenset] = field(default_factory=lambda: _EMPTY)  # VERB -> its query parameters
 
     def __post_init__(self) -> None:
         # Every Route is checked once, when it is built (the map compiler checks first,
@@ -465,7 +466,8 @@ class _Compiler:
             defaults=MappingProxyType(dict(defaults)),
             docs=docs,
             fields=self.fields(template, spec.get("fields"), methods),
-            multipart=self.multipart(template, spec.get("multipart"), methods),
+            multipart=self.name_lists(template, "multipart", spec.get("multipart"), methods),
+            query=self.name_lists(template, "query", spec.get("query"), methods),
         )
         lone = tuple(name for is_var, name in segments if is_var and name in variables)
         self.place(route, segments, self.params(template, spec.get("params"), lone))
@@ -499,15 +501,15 @@ class _Compiler:
             out[verb] = frozen
         return MappingProxyType(out)
 
-    def multipart(self, template: str, multipart: Any, methods: frozenset) -> Mapping[str, frozenset]:
-        """The fields each verb sends as plain multipart form fields beside an upload."""
-        if multipart is None:
+    def name_lists(self, template: str, key: str, lists: Any, methods: frozenset) -> Mapping[str, frozenset]:
+        """``multipart:`` (fields sent as plain form fields beside an upload) or ``query:``
+        (a body verb's query parameters): a list of names for each verb."""
+        if lists is None:
             return _EMPTY
         out = {}
-        for verb, names in self.per_verb(template, "multipart", multipart, methods).items():
+        for verb, names in self.per_verb(template, key, lists, methods).items():
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                raise self.fail(f"route {template}: multipart for {verb} must be a list of field names",
-                                template, "multipart")
+                raise self.fail(f"route {template}: {key} for {verb} must be a list of names", template, key)
             out[verb] = frozenset(names)
         return MappingProxyType(out)
 

@@ -16,6 +16,8 @@ MAP = {
         "first_name": None, "object": {"content": None, "display_name": None, "image": {"full_url": None}},
         "extras": {}}}},
     "/anything/upload": {"methods": ["POST"], "multipart": {"post": ["description", "tags"]}},
+    "/anything/purge": {"methods": ["DELETE", "POST"], "query": {"delete": ["force"], "post": ["dry_run"]},
+                        "fields": {"post": {"dry_run": None}}},
 }
 DEFAULTS = {"/anything/notes": {"post": {"object": {"objectType": "note"}, "display_name": "x"}}}
 # The same routes as an OpenAPI document: what it declares is the only thing that nests.
@@ -113,6 +115,7 @@ def test_expand_is_checked(httpbin, loose, expand):
     ({"methods": ["POST"], "fields": {"get": {"a": None}}}, "fields for 'get', which is not a verb"),
     ({"methods": ["POST"], "fields": {"post": {"a": 1}}}, "fields for POST must be a mapping"),
     ({"methods": ["POST"], "multipart": {"post": "a"}}, "multipart for POST must be a list"),
+    ({"methods": ["POST"], "query": {"post": [1]}}, "query for POST must be a list"),
 ])
 def test_bad_fields_and_multipart_are_map_errors(route, problem):
     with pytest.raises(restish.MapError, match=problem):
@@ -132,6 +135,20 @@ def test_openapi_maps_write_what_they_declare():
     assert api.routes.routes["/anything/upload"].multipart == {"POST": frozenset({"description", "tags"})}
     assert api.declare.route.fields["POST"]["object"]["image"] == {"full_url": None, "parent": {
         "full_url": None, "parent": {"full_url": None, "parent": None}}}  # recursion read 4 levels down
+
+
+def test_a_body_verbs_declared_query_parameters_go_in_the_query(hand, httpbin):
+    echo = hand.anything.purge.delete(force=True, reason="old")
+    assert echo["args"] == {"force": "true"} and echo["json"] == {"reason": "old"}
+    echo = hand.anything.purge.post(dry_run=True)  # a declared body field too: it stays in the body
+    assert echo["args"] == {} and echo["json"] == {"dry_run": True}
+    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/anything/assets": {"post": {
+        "operationId": "upload_asset", "parameters": [{"name": "name", "in": "query", "schema": {"type": "string"}}],
+        "requestBody": {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        "responses": {"201": {"description": "ok"}}}}}}
+    with restish.Client.from_openapi(doc, url=httpbin) as api:
+        echo = api.upload_asset(name="a.zip", data=b"PK", headers={"Content-Type": "application/zip"})
+    assert echo["args"] == {"name": "a.zip"} and echo["data"] == "PK"
 
 
 def test_form_is_urlencoded(hand):

@@ -64,6 +64,17 @@ def test_compare_fills_both_variables_of_one_segment(github, recorder):
     assert recorder.requests[-1]["path"] == "/repos/octo/hello/compare/main...dev"
 
 
+def test_a_body_verbs_query_parameters_go_in_the_query(github, recorder):
+    github.repos_upload_release_asset(owner="octo", repo="hello", release_id=7, name="a.zip", label="Build",
+                                      data=b"PK\x03\x04", headers={"Content-Type": "application/zip"})
+    sent = recorder.requests[-1]
+    assert (sent["path"], sent["query"], sent["body"]) == (
+        "/repos/octo/hello/releases/7/assets", "name=a.zip&label=Build", b"PK\x03\x04")
+    github.actions_delete_actions_cache_by_key(owner="octo", repo="hello", key="npm-linux", ref="refs/heads/main")
+    sent = recorder.requests[-1]
+    assert (sent["method"], sent["query"], sent["body"]) == ("DELETE", "key=npm-linux&ref=refs%2Fheads%2Fmain", b"")
+
+
 def test_prepare_never_sends(github, recorder):
     before = len(recorder.requests)
     prepared = github.repos["octo"]["hello"].releases.prepare("post", name="v1")
