@@ -79,6 +79,12 @@ def test_print_letters_are_checked(fault):
     assert done.returncode == 2 and b"-p/--print 'Hx'" in done.stderr
 
 
+def test_verbose_escapes_control_characters_a_server_puts_in_headers(fault):
+    done = restish("--url", fault.url, "--no-map", "-v", "GET", "with-headers?h=X-Evil:%1B[2Jboom")
+    assert done.returncode == 0 and b"\x1b" not in done.stderr
+    assert "< X-Evil: \\x1b[2Jboom" in done.stderr.decode()
+
+
 def test_verbose_after_a_transport_error_shows_what_was_tried(fault):
     done = restish("--url", fault.url, "--no-map", "-v", "--retries", "0", "POST", "drop", "a=1")
     err = done.stderr.decode()

@@ -16,7 +16,7 @@ import sys
 from typing import Callable, NamedTuple, Sequence
 
 from ..errors import RestishError
-from .common import INTERRUPTED, OK, Parser, UsageError, exit_code
+from .common import INTERRUPTED, OK, Parser, UsageError, exit_code, printable
 from .options import client_options
 
 __all__ = ["main", "UsageError", "exit_code", "Subcommand", "SUBCOMMANDS"]
@@ -47,14 +47,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RestishError as exc:
         print(f"restish: {printable(str(exc))}", file=sys.stderr)
         return exit_code(exc)
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters escaped (``\\x1b``): a server's words in an error
-    message must not move the cursor, recolour or clear the user's terminal."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def _dispatch(argv: list[str]) -> int:

@@ -10,7 +10,7 @@ import argparse
 from ..errors import DecodeError, LoginError, RequestError, RestishError, TransportError
 
 __all__ = ["OK", "SERVER_ERROR", "USAGE", "TRANSPORT", "INTERRUPTED", "VERBS", "UsageError", "Parser",
-           "exit_code"]
+           "exit_code", "printable"]
 
 OK, SERVER_ERROR, USAGE, TRANSPORT, INTERRUPTED = 0, 1, 2, 3, 130
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -38,3 +38,11 @@ def exit_code(exc: RestishError) -> int:
     if isinstance(exc, (RequestError, LoginError, DecodeError)):
         return SERVER_ERROR
     return USAGE
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\x1b``): a server's words in an error
+    message must not move the cursor, recolour or clear the user's terminal."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from .common import UsageError
+from .common import UsageError, printable
 
 __all__ = ["parts_to_print", "show_exchange", "show_request", "LETTERS"]
 
@@ -38,7 +38,8 @@ def show_exchange(response: Any, letters: str, out: TextIO) -> None:
             from ..redact import redact_headers
             lines = [f"< {hop.status_code} {hop.reason or ''}".rstrip()]
             lines += [f"< {name}: {value}" for name, value in redact_headers(hop.headers).items()]
-            out.write("\n".join(lines) + "\n\n")
+            # A server's header could carry ESC sequences: shown escaped, as the error line is.
+            out.write("\n".join(printable(line) for line in lines) + "\n\n")
     out.flush()
 
 

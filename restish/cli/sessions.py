@@ -24,8 +24,10 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
 
 def config_dir() -> str:
-    """The user's restish configuration directory (XDG_CONFIG_HOME honoured)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    """The user's restish configuration directory: XDG_CONFIG_HOME (or ~/.config) / restish;
+    on Windows, %APPDATA% / restish."""
+    base = os.environ.get("XDG_CONFIG_HOME") or (os.name == "nt" and os.environ.get("APPDATA")) \
+        or os.path.join(os.path.expanduser("~"), ".config")
     return os.path.join(base, "restish")
 
 
