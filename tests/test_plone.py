@@ -19,7 +19,10 @@ from restish.plone.interfaces import MASK
 
 globals().update(fixture.create(FUNCTIONAL, session_fixture_name="plone_server",
                                 class_fixture_name="plone_class", function_fixture_name="plone"))
-pytestmark = pytest.mark.usefixtures("plone_server")  # set the site up once per process, not per test
+pytestmark = [
+    pytest.mark.usefixtures("plone_server"),  # set the site up once per process, not per test
+    pytest.mark.filterwarnings("ignore:Use method is_structural_folder:DeprecationWarning"),  # Plone's own
+]
 
 TOKEN = "tok-" + "7f3a9c1e5b" * 2         # secrets the pages must never contain
 AUTH = "basic:robot:pw-" + "c0ffee42" * 2
