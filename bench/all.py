@@ -80,7 +80,7 @@ FIGURES: Dict[str, List[Figure]] = {
          lambda r: _ratio(_row(r["calls"], "restish GET"), _row(r["calls"], "requests GET trust_env=False"))),
         ("in-process GET: raw http.client / requests Session", "(floor)",
          lambda r: _ratio(_row(r["calls"], "http.client GET (raw)"), _row(r["calls"], "requests GET"))),
-        ("in-process GET: restish us/call", "", lambda r: _row(r["calls"], "restish GET")),
+        ("in-process GET: restish us/call (CPU)", "", lambda r: _row(r["calls"], "restish GET")),
     ],
     "loopback": [
         ("loopback GET wall: restish / raw http.client", "<= 2.0", lambda r: _row(r["calls"], "restish", "wall_vs_raw")),

@@ -8,8 +8,11 @@ So what is timed is the client's own work: building the URL and body, the
 session machinery, decoding the answer. The clients are interleaved: each
 round times one batch of calls per client, in a rotating order, and the
 figure reported is the median over rounds of the mean cost per call in a
-batch. requests reads the whole environment on every call: run it under
-``env -i`` for the figures of a minimal environment (``bench/all.py`` does).
+batch, in this process's CPU time (nothing here waits, so on a quiet machine
+it is the wall time; on a busy one, wall time adds whatever other processes
+took, shown beside it). requests reads the whole environment on every call:
+run it under ``env -i`` for the figures of a minimal environment
+(``bench/all.py`` does).
 
 Route resolution in big maps is timed by ``bench/maps.py``.
 
@@ -240,11 +243,12 @@ def run(rounds: int, batch: int) -> dict:
         calls.update(more_calls)
         notes += more
     notes += check(calls, adapter)
-    medians = {name: figures["wall"] for name, figures in interleaved(calls, rounds, batch).items()}
+    figures = interleaved(calls, rounds, batch)
     rows = []
-    for name, ns in medians.items():
-        baseline = medians.get("requests POST" if "POST" in name else "requests GET")
-        rows.append({"name": name, "us_per_call": ns / 1000, "vs_requests": ns / baseline if baseline else None})
+    for name, measured in figures.items():
+        baseline = figures.get("requests POST" if "POST" in name else "requests GET")
+        rows.append({"name": name, "us_per_call": measured["cpu"] / 1000, "us_wall": measured["wall"] / 1000,
+                     "vs_requests": measured["cpu"] / baseline["cpu"] if baseline else None})
     return {
         "rounds": rounds, "batch": batch, "python": sys.version.split()[0],
         "requests": requests.__version__, "environment_variables": len(os.environ),
@@ -257,10 +261,10 @@ def print_table(result: dict) -> None:
           f"{result['batch']} calls (Python {result['python']}, requests {result['requests']}, "
           f"{result['environment_variables']} environment variables)")
     width = max(len(row["name"]) for row in result["calls"])
-    print(f"{'client':<{width}}  {'us/call':>9}  {'vs requests':>11}")
+    print(f"{'client':<{width}}  {'us CPU':>8}  {'us wall':>8}  {'vs requests (CPU)':>17}")
     for row in result["calls"]:
         ratio = f"{row['vs_requests']:.2f}x" if row["vs_requests"] else "-"
-        print(f"{row['name']:<{width}}  {row['us_per_call']:>9.1f}  {ratio:>11}")
+        print(f"{row['name']:<{width}}  {row['us_per_call']:>8.1f}  {row['us_wall']:>8.1f}  {ratio:>17}")
     for note in result["notes"]:
         print(note)
 
