@@ -16,19 +16,22 @@ download) unless the session, the client or the call names another.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping  # not typing's: its isinstance is several times slower
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
+from requests.utils import check_header_validity, to_native_string
 
 from . import auth as _auth
 from . import payloads
 from .call import RESERVED, UPLOAD_PREFIX, Call, check_timeout, decode
 from .errors import InvalidValue, MethodNotAllowed, error_for_response
 from .headers import check_headers, first_header_problem
+from .redact import is_secret_name
 from .routes import VERBS
 
 __all__ = ["Exact", "prepare", "result"]
@@ -196,26 +199,25 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
           headers: Mapping[str, str] | None) -> dict:
     """Fill ``call.prepared`` directly (URL and body are already encoded); return send settings."""
     prepared, method, session = call.prepared, call.method, sender.session
-    merged = CaseInsensitiveDict(session.headers)
-    if merged.get("Accept", "*/*") == "*/*":  # requests' own default: nobody chose it
-        # JSON unless a download may be anything (plone.restapi answers as an API only then).
-        merged["Accept"] = "*/*" if call.stream_to is not None else payloads.JSON_TYPE
-    merged.update(sender.headers)
-    if content_type:
-        merged["Content-Type"] = content_type
-    if headers:
-        merged.update(headers)
     prepared.method = method
     prepared.url = url
     if headers:
         # Before requests' check, whose message would hold the value.
         check_headers(headers, call.where)
+    accept = None
+    if session.headers.get("Accept", "*/*") == "*/*":  # requests' own default: nobody chose it
+        # JSON unless a download may be anything (plone.restapi answers as an API only then).
+        accept = {"Accept": "*/*" if call.stream_to is not None else payloads.JSON_TYPE}
+    layers = (session.headers, accept, sender.headers, {"Content-Type": content_type} if content_type else None,
+              headers)
     try:
-        prepared.prepare_headers({k: v for k, v in merged.items() if v is not None})
+        merged = _merged(*layers)
+        _check_sendable(merged, getattr(sender, "_sendable_headers", None))
     except requests.exceptions.InvalidHeader:
         # A session header. from None: requests' message, and so its traceback, holds the value.
-        problem = first_header_problem(merged) or "a session header cannot be sent"
+        problem = first_header_problem(_flat(layers)) or "a session header cannot be sent"
         raise InvalidValue(f"{call.where}: {problem}") from None
+    prepared.headers = merged
     prepared.hooks = default_hooks()
     # An upload's tell(): requests rewinds to it for a 307/308 (None: nothing to rewind).
     prepared._body_position = body.tell() if hasattr(body, "tell") else None  # type: ignore[attr-defined]
@@ -241,6 +243,46 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
         # after a digest challenge, not the 401.
         prepared.register_hook("response", session.hooks["response"])
     return settings
+
+
+def _merged(*layers: Mapping[str, Any] | None) -> CaseInsensitiveDict:
+    """The headers to send: each layer over the one before, names compared without case,
+    a None value taking the header out (as requests merges a session's and a request's)."""
+    store: dict = {}  # lower-case name -> (name, value), as CaseInsensitiveDict keeps them
+    for layer in layers:
+        if not layer:
+            continue
+        # requests' CaseInsensitiveDict holds its pairs in _store: read at C speed, not key by key.
+        pairs = layer._store.values() if type(layer) is CaseInsensitiveDict else layer.items()  # type: ignore[attr-defined]
+        for name, value in pairs:
+            if not isinstance(name, (str, bytes)):
+                check_header_validity((name, value))  # raises InvalidHeader, as requests would
+            name = to_native_string(name)
+            if value is None:
+                store.pop(name.lower(), None)
+            else:
+                store[name.lower()] = (name, value)
+    merged: CaseInsensitiveDict = CaseInsensitiveDict()
+    merged._store.update(store)  # type: ignore[attr-defined]
+    return merged
+
+
+def _check_sendable(headers: CaseInsensitiveDict, sendable: set | None) -> None:
+    """requests' check of every header (``PreparedRequest.prepare_headers``), made once per
+    header and client: ``sendable`` remembers those that passed, but no secret's value."""
+    for pair in headers._store.values():  # type: ignore[attr-defined]  # (name, value), see _merged
+        if sendable is None or type(pair[1]) not in (str, bytes) or pair not in sendable:
+            check_header_validity(pair)  # raises requests' InvalidHeader
+            if sendable is not None and len(sendable) < _SENDABLE_KEPT and not is_secret_name(pair[0]):
+                sendable.add(pair)
+
+
+def _flat(layers: tuple) -> dict:
+    """Every header of ``layers`` in one dict, for finding which one cannot be sent."""
+    return {name: value for layer in layers if layer for name, value in layer.items()}
+
+
+_SENDABLE_KEPT = 256  # headers remembered as checked, per client
 
 
 def _naming(exc: InvalidValue, method: str, resource: Any) -> InvalidValue:

@@ -75,6 +75,7 @@ class Sender:
             from .wsgi import WSGIAdapter  # only in-process clients pay for it
             self.session.mount(f"{transport.origin(self.url)}/", WSGIAdapter(app))
         self._environment = transport.EnvironmentCache()
+        self._sendable_headers: set = set()  # (name, value) pairs requests' header check passed (build)
         self._local = threading.local()
 
     @property

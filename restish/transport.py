@@ -22,7 +22,8 @@ import requests
 import urllib3
 from requests.utils import get_netrc_auth, requote_uri, rewind_body
 
-from . import retry, wire
+from . import retry
+from .adapter import PooledAdapter, origin, send_once
 from .errors import ConnectionError, InvalidValue, RedirectError, Timeout, TransportError
 from .headers import first_header_problem
 from .redact import auth_headers, is_secret_name, note_auth_headers, redact_text, redact_url
@@ -31,6 +32,8 @@ _ENV_NAMES = tuple(
     name for base in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
     for name in (base, base.upper())
 ) + ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NETRC", "HOME")
+_ENCODE_KEY = getattr(os.environ, "encodekey", None)
+_ENV_KEYS = tuple(dict.fromkeys(map(_ENCODE_KEY, _ENV_NAMES))) if _ENCODE_KEY else ()  # as os.environ stores them
 _OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>: ")
 DEFAULT_PORTS = {"http": 80, "https": 443}  # the port a URL without one means
 
@@ -96,7 +99,7 @@ def mount_adapters(session: requests.Session, retries: Any, pool_size: int = POO
                 continue  # the same policy (checked above) and pool: another Client sharing the session
         elif adapter is not None and not _plain(adapter):
             continue
-        mounted = wire.Adapter(pool_connections=10, pool_maxsize=pool_size, max_retries=max_retries)
+        mounted = PooledAdapter(pool_connections=10, pool_maxsize=pool_size, max_retries=max_retries)
         mounted.restish_mounted = True  # type: ignore[attr-defined]  # replaceable by a later call
         mounted.restish_retries, mounted.restish_pool_size = retries, pool_size  # type: ignore[attr-defined]
         session.mount(prefix, mounted)
@@ -153,15 +156,21 @@ def _plain(adapter: Any) -> bool:
             and getattr(adapter, "_pool_block", None) == default.DEFAULT_POOLBLOCK)
 
 
-def origin(url: str) -> str:
-    # scheme://host:port is all that proxies, no_proxy and netrc depend on.
-    end = url.find("/", url.find("//") + 2)
-    return url if end < 0 else url[:end]
-
-
 def _environment_fingerprint() -> tuple:
+    """The values of the variables requests' environment settings read, and the stamps of
+    the netrc files they point to, as one tuple.
+
+    The variables are read straight from the environment's own dict, its keys
+    encoded once: through ``os.environ.get`` the look-ups cost twenty times as
+    much, on every call. (``os.environ._data`` is CPython's store; without it,
+    the public way.)
+    """
+    data = getattr(os.environ, "_data", None)
+    if isinstance(data, dict) and _ENV_KEYS:
+        values = tuple(map(data.get, _ENV_KEYS))
+    else:
+        values = tuple(map(os.environ.get, _ENV_NAMES))
     get = os.environ.get
-    values = tuple(get(name) for name in _ENV_NAMES)
     return values + tuple(map(_file_stamp, _netrc_paths(get("NETRC"), get("HOME"))))
 
 
@@ -238,10 +247,11 @@ _KEEPS_VERB = frozenset({301, 302, 307, 308})  # 303 alone means "now GET it", a
 
 def _send_handling_redirects(session: requests.Session, prepared: requests.PreparedRequest,
                              kwargs: dict) -> requests.Response:
-    home = origin_of(prepared.url or "")
-    response = _send_judged(session, prepared, kwargs, home)
+    first = prepared.url or ""
+    response = _send_judged(session, prepared, kwargs, first)
     if response.next is None:  # not a redirect: the usual case costs nothing more
         return response
+    home = origin_of(first)
     history: list[requests.Response] = []
     sent = prepared
     while response.next is not None:
@@ -257,24 +267,27 @@ def _send_handling_redirects(session: requests.Session, prepared: requests.Prepa
             drop_credentials(following, prepared, session)
         history.append(response)
         retry.first_try.body = following.body  # this hop's (None after a 303), for its retries
-        sent, response = following, _send_judged(session, following, kwargs, home)
+        sent, response = following, _send_judged(session, following, kwargs, first)
     response.history = history
     return response
 
 
 def _send_judged(session: requests.Session, prepared: requests.PreparedRequest, kwargs: dict,
-                 home: tuple) -> requests.Response:
-    """``session.send`` of one hop, its redirect judged by :func:`_judge` before requests follows it."""
-    judge = functools.partial(_judge, prepared, home)
+                 first: str) -> requests.Response:
+    """``session.send`` of one hop, its redirect judged by :func:`_judge` before requests follows it.
+
+    ``first`` is the URL of the first hop, whose origin is home.
+    """
+    judge = functools.partial(_judge, prepared, first)
     hooks = prepared.hooks.setdefault("response", [])
     hooks.append(judge)  # last: the user's hooks see the answer first, as without restish
     try:
-        return session.send(prepared, allow_redirects=False, **kwargs)
+        return send_once(session, prepared, kwargs)
     finally:
         hooks.remove(judge)  # the hooks are shared with the hop's copies
 
 
-def _judge(prepared: requests.PreparedRequest, home: tuple, response: requests.Response,
+def _judge(prepared: requests.PreparedRequest, first: str, response: requests.Response,
            **_kw: Any) -> None:
     """Raise RedirectError for a redirect restish must not follow (see the comment above)."""
     if not response.is_redirect:
@@ -283,7 +296,7 @@ def _judge(prepared: requests.PreparedRequest, home: tuple, response: requests.R
     location = response.headers["Location"]
     try:
         target = urljoin(response.url, requote_uri(location))
-        elsewhere = origin_of(target) != home  # reads the port: a bad one raises ValueError
+        elsewhere = origin_of(target) != origin_of(first)  # reads the port: a bad one raises ValueError
     except ValueError:  # requests' InvalidURL is one too
         response.close()
         raise RedirectError(method, prepared.url or "?",

@@ -201,3 +201,44 @@ def test_proxy_variables_are_honoured_per_call(monkeypatch, proxy):
     monkeypatch.setenv("NO_PROXY", "example.invalid")
     with pytest.raises(restish.TransportError):
         api.some["path"].get()
+
+
+def test_a_none_header_takes_a_session_header_out_whatever_its_case(httpbin):
+    # As requests merges a session's headers and a request's: names without case, None removes.
+    api = restish.Client(httpbin, resources=MAP)
+    api.session.headers["X-Trace"] = "on"
+    assert api.anything.get()["headers"]["X-Trace"] == "on"
+    echo = api.anything.get(headers={"x-trace": None, "accept": None})
+    assert "X-Trace" not in echo["headers"] and "Accept" not in echo["headers"]
+
+
+def test_netrc_credentials_are_sent_as_the_netrc_variable_says(httpbin, tmp_path, monkeypatch):
+    for user in ("ann", "bob"):
+        netrc = tmp_path / user
+        netrc.write_text(f"machine 127.0.0.1 login {user} password pw-{user}\n")
+        netrc.chmod(0o600)
+    api = restish.Client(httpbin, resources=None)
+    monkeypatch.setenv("NETRC", str(tmp_path / "ann"))
+    assert api["basic-auth"]["ann"]["pw-ann"].get() == {"authenticated": True, "user": "ann"}
+    monkeypatch.setenv("NETRC", str(tmp_path / "bob"))  # read again: the variable changed
+    assert api["basic-auth"]["bob"]["pw-bob"].get() == {"authenticated": True, "user": "bob"}
+
+
+def test_a_closed_client_connects_again(httpbin):
+    api = restish.Client(httpbin, resources=MAP)
+    assert api.anything.get()["method"] == "GET"
+    api.close()  # every pooled connection closed; the next call opens one
+    assert api.anything["again"].get()["url"].endswith("/anything/again")
+
+
+def test_a_session_subclass_sends_through_its_own_send(httpbin):
+    class Counting(requests.Session):
+        sent: list = []
+
+        def send(self, request, **kwargs):
+            Counting.sent.append(request.url)
+            return super().send(request, **kwargs)
+
+    api = restish.Client(httpbin, resources=MAP, session=Counting())
+    assert api.anything.get(q="1")["args"] == {"q": "1"}
+    assert Counting.sent == [f"{httpbin}/anything?q=1"]
