@@ -82,10 +82,10 @@ def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | No
         url = f"{url}{'&' if '?' in url else '?'}{encoded}"
     call = Call(method, resource, requests.PreparedRequest(), timeout,
                 options.get("stream_to"), options.get("progress"))
-    if files or call.stream_to is not None or call.progress is not None:
+    if files or plain is not None or call.stream_to is not None or call.progress is not None:
         from . import uploads  # only calls that move files pay for importing toolbelt
         uploads.check_options(call)
-        if files:
+        if files or plain is not None:
             body, content_type = uploads.multipart(call, files, payload, plain)
     try:
         call.settings = _fill(sender, call, url, body, content_type, options.get("headers"))
@@ -137,8 +137,10 @@ def _body(sender: Any, resource: Any, method: str, kwargs: dict, options: dict,
     """``(body bytes or None, content type, payload dict, plain form fields)`` for the call.
 
     ``data=`` is the body as given, ``form=`` an urlencoded one, else the JSON
-    payload. With ``multipart`` (files to upload) the body is left to
-    uploads.multipart, which sends the payload as its ``json_data`` field and
+    payload, or, where the map says the body takes no JSON (``encoding:``), the
+    payload as a form (``form``) or as plain fields (``multipart``, returned as
+    plain fields with no body). With ``multipart`` (files to upload) the body is
+    left to uploads.multipart, which sends the payload as its ``json_data`` field and
     the plain fields (``form=``, and payload fields the map declares as
     multipart form fields) as form fields. Raises InvalidValue when something
     given would be dropped: body kwargs beside ``data=`` or ``form=``.
@@ -165,12 +167,20 @@ def _body(sender: Any, resource: Any, method: str, kwargs: dict, options: dict,
             raise InvalidValue(f"{where}: form= is the whole body, so {', '.join(body_kwargs)} would be "
                                f"dropped; put them in form=")
         return payloads.form_body(form, method, resource.path), payloads.FORM_TYPE, None, None
-    payload = _payload(resource, method, kwargs, shape.known, _nesting(sender, options, shape.nest, where))
-    if multipart:
-        plain = {key: payload.pop(key) for key in [k for k in payload if k in shape.multipart]}
+    nest = _nesting(sender, options, shape.nest, where)
+    if shape.encoding:
+        nest = None  # a form is flat, as a query string is: kwargs go as named
+    payload = _payload(resource, method, kwargs, shape.known, nest)
+    if multipart:  # a body that takes no JSON (encoding:) has every field plain
+        names = list(payload) if shape.encoding else [k for k in payload if k in shape.multipart]
+        plain = {key: payload.pop(key) for key in names}
         return None, None, payload, {**plain, **(form or {})}
     if not payload:
         return None, None, payload, None
+    if shape.encoding == "form":  # the operation takes no JSON (FastAPI's Form(...) fields)
+        return payloads.form_body(payload, method, resource.path), payloads.FORM_TYPE, None, None
+    if shape.encoding == "multipart":
+        return None, None, None, payload  # plain multipart fields, no file
     return payloads.json_body(payload, method, resource.path), payloads.JSON_TYPE, payload, None
 
 

@@ -408,6 +408,7 @@ class _Route:
     query: dict           # VERB -> [query parameter names]
     fields: dict = field(default_factory=dict)     # VERB -> the body's field tree (schemas.body_fields)
     multipart: dict = field(default_factory=dict)  # VERB -> [plain multipart form field names]
+    encoding: dict = field(default_factory=dict)   # VERB -> "form" or "multipart": a body that is not JSON
 
 
 def _collect(paths: Mapping, refs: Refs, notes: list) -> dict[str, _Route]:
@@ -519,11 +520,13 @@ def _add(route: _Route, template: str, item: Mapping, operations: list, refs: Re
         query = [name for name, place in merged if place == "query"]
         if query:
             route.query[verb] = query
-        fields, form = schemas.body_fields(operation, merged, refs.resolve, where)
-        if fields is not None:
-            route.fields[verb] = fields
-        if form:
-            route.multipart[verb] = form
+        body = schemas.body_fields(operation, merged, refs.resolve, where)
+        if body.fields is not None:
+            route.fields[verb] = body.fields
+        if body.multipart:
+            route.multipart[verb] = body.multipart
+        if body.encoding:
+            route.encoding[verb] = body.encoding
 
 
 def _parameters(parameters: Any, refs: Refs, where: str) -> dict[tuple[str, str], Mapping]:
@@ -580,7 +583,7 @@ def _build_map(routes: dict[str, _Route], notes: list, client_names: frozenset) 
             spec["names"] = {verb: given[0] if len(given) == 1 else given for verb, given in names.items()}
         if templates:
             spec["templates"] = templates
-        for key in ("fields", "multipart"):  # what the body schemas declare (see restish.schemas)
+        for key in ("fields", "multipart", "encoding"):  # what the body schemas declare (restish.schemas)
             if getattr(route, key):
                 spec[key] = {verb.lower(): value for verb, value in getattr(route, key).items()}
         query = {verb.lower(): names for verb, names in route.query.items() if verb not in QUERY_VERBS}

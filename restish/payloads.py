@@ -20,13 +20,15 @@ class BodyShape:
     """What a map declares of one verb's request: see :func:`expand` for ``known`` and ``nest``.
 
     ``multipart``: fields sent as plain form fields beside an upload; ``query``:
-    parameters a body verb takes in its query string (OpenAPI ``in: query``).
+    parameters a body verb takes in its query string (OpenAPI ``in: query``);
+    ``encoding``: ``form`` or ``multipart`` for a body that cannot be JSON.
     """
 
     known: Mapping[str, Any] | None = None
     multipart: frozenset = frozenset()
     query: frozenset = frozenset()
     nest: bool = False
+    encoding: str | None = None  # "form" or "multipart": the kwargs travel so, not as JSON
 
 
 # Splits "object_content" at the first separator that has a name on both

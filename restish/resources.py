@@ -231,7 +231,7 @@ class Resource(NotAContainer):
             return BodyShape(self._default_payload(method), nest=route_map.expand)
         return BodyShape(known_shape(self._default_payload(method), route.fields.get(method)),
                          route.multipart.get(method, frozenset()), route.query.get(method, frozenset()),
-                         route_map.expand)
+                         route_map.expand, route.encoding.get(method))
 
     # -- verbs -------------------------------------------------------
 

@@ -24,10 +24,11 @@ from .errors import MapError
 from .yamlsize import check_expansion
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-ROUTE_KEYS = frozenset({"methods", "doc", "names", "paginate", "params", "items", "templates", "fields", "multipart", "query"})
+ROUTE_KEYS = frozenset({"methods", "doc", "names", "paginate", "params", "items", "templates", "fields", "multipart", "query", "encoding"})
 # Top-level keys of a map that are settings, not routes: expand (bool) says whether
 # key_subkey kwargs the map does not declare nest (the MAX convention) or stay whole.
 MAP_SETTINGS = frozenset({"expand"})
+ENCODINGS = ("json", "form", "multipart")   # how a body verb's kwargs travel (a route's encoding:)
 # Style -> (its keys with defaults); ``style`` itself is always allowed.
 STYLE_KEYS: Mapping[str, Mapping[str, Any]] = {
     "link": {},
@@ -128,6 +129,7 @@ class Route:
     fields: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _EMPTY)
     multipart: Mapping[str, frozenset] = field(default_factory=lambda: _EMPTY)  # VERB -> plain form fields
     query: Mapping[str, frozenset] = field(default_factory=lambda: _EMPTY)  # VERB -> its query parameters
+    encoding: Mapping[str, str] = field(default_factory=lambda: _EMPTY)  # VERB -> form, multipart (json: absent)
 
     def __post_init__(self) -> None:
         # Every Route is checked once, when it is built (the map compiler checks first,
@@ -468,6 +470,7 @@ class _Compiler:
             fields=self.fields(template, spec.get("fields"), methods),
             multipart=self.name_lists(template, "multipart", spec.get("multipart"), methods),
             query=self.name_lists(template, "query", spec.get("query"), methods),
+            encoding=self.encoding(template, spec.get("encoding"), methods),
         )
         lone = tuple(name for is_var, name in segments if is_var and name in variables)
         self.place(route, segments, self.params(template, spec.get("params"), lone))
@@ -511,6 +514,19 @@ class _Compiler:
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                 raise self.fail(f"route {template}: {key} for {verb} must be a list of names", template, key)
             out[verb] = frozenset(names)
+        return MappingProxyType(out)
+
+    def encoding(self, template: str, encoding: Any, methods: frozenset) -> Mapping[str, str]:
+        """How each verb's kwargs travel: ``json`` (the default), ``form`` or ``multipart``."""
+        if encoding is None:
+            return _EMPTY
+        out = {}
+        for verb, kind in self.per_verb(template, "encoding", encoding, methods).items():
+            if kind not in ENCODINGS:
+                raise self.fail(f"route {template}: encoding for {verb} must be one of "
+                                f"{', '.join(ENCODINGS)}, not {kind!r}", template, "encoding")
+            if kind != "json":
+                out[verb] = kind
         return MappingProxyType(out)
 
     def segments(self, template: str) -> list[tuple[bool, str]]:

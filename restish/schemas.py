@@ -10,7 +10,10 @@ media type's schema, ``allOf``/``anyOf``/``oneOf`` merged) or its Swagger 2.0
   ``MAX_DEPTH`` levels, so that recursive schemas end;
 - the names that travel as plain form fields beside an upload: the
   non-file properties of a ``multipart/form-data`` schema, and Swagger's
-  ``in: formData`` parameters that are not ``type: file``.
+  ``in: formData`` parameters that are not ``type: file``;
+- the encoding of a body that cannot be JSON: ``form`` (urlencoded) or
+  ``multipart`` when the operation offers no JSON media type (FastAPI's
+  ``Form(...)`` endpoints, Swagger ``in: formData``).
 
 A ``$ref`` is followed with the ``resolve`` callable the caller gives (the
 document's own); one that cannot be followed leaves that part undeclared, so
@@ -18,44 +21,73 @@ a body schema never makes a document unusable.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any, Callable, Mapping
 
 from .errors import MapError
 from .payloads import known_shape
 
-__all__ = ["body_fields", "MAX_DEPTH"]
+__all__ = ["Body", "body_fields", "MAX_DEPTH"]
 
 MAX_DEPTH = 4          # levels of nested objects read from a schema
 _COMBINATIONS = ("allOf", "anyOf", "oneOf")
 Resolve = Callable[[Any, str], Any]
 
 
-def body_fields(operation: Mapping, parameters: Mapping, resolve: Resolve,
-                where: str) -> tuple[dict | None, list[str]]:
-    """``(field tree or None when no body is declared, plain multipart field names)``.
+@dataclass
+class Body:
+    """What an operation declares of its request body."""
+
+    fields: dict | None = None      # the field tree; None when no body is declared
+    multipart: list = dc_field(default_factory=list)  # plain form fields beside an upload
+    encoding: str | None = None     # "form" or "multipart" when the body cannot be JSON
+
+
+def body_fields(operation: Mapping, parameters: Mapping, resolve: Resolve, where: str) -> Body:
+    """The :class:`Body` an operation declares.
 
     ``parameters``: the operation's ``{(name, in): parameter}``, path-level ones included.
     """
-    tree: dict | None = None
-    form: list[str] = []
+    body = Body()
     content = _content(operation.get("requestBody"), resolve, where)
     for media, schema in content:
         properties = _properties(schema, resolve, where, 0)
         if properties is None:
             continue
-        tree = known_shape(tree, _tree(properties, resolve, where, 1))
-        if media.split(";")[0].strip().lower() == "multipart/form-data":
-            form += [name for name, prop in properties.items() if not _is_file(prop, resolve, where)]
+        body.fields = known_shape(body.fields, _tree(properties, resolve, where, 1))
+        if _media(media) == "multipart/form-data":
+            body.multipart += [name for name, prop in properties.items() if not _is_file(prop, resolve, where)]
+    body.encoding = _encoding({_media(media) for media, _ in content})
+    files = False
     for (name, place), parameter in parameters.items():
         if place == "body" and isinstance(parameter, Mapping):
             properties = _properties(parameter.get("schema"), resolve, where, 0)
             if properties is not None:
-                tree = known_shape(tree, _tree(properties, resolve, where, 1))
+                body.fields = known_shape(body.fields, _tree(properties, resolve, where, 1))
         elif place == "formData":
-            tree = {**(tree or {}), name: None}
-            if not (isinstance(parameter, Mapping) and parameter.get("type") == "file"):
-                form.append(name)
-    return tree, list(dict.fromkeys(form))
+            body.fields = {**(body.fields or {}), name: None}
+            if isinstance(parameter, Mapping) and parameter.get("type") == "file":
+                files = True
+            else:
+                body.multipart.append(name)
+            consumes = {_media(str(m)) for m in operation.get("consumes") or ()}
+            body.encoding = "multipart" if files or "multipart/form-data" in consumes else "form"
+    body.multipart = list(dict.fromkeys(body.multipart))
+    return body
+
+
+def _media(media: str) -> str:
+    return media.split(";")[0].strip().lower()
+
+
+def _encoding(media: set) -> str | None:
+    """``form`` or ``multipart`` when the body takes no JSON and takes one of those; else None."""
+    if any(m == "application/json" or m.endswith("+json") for m in media):
+        return None
+    if "application/x-www-form-urlencoded" in media:
+        return "form"
+    return "multipart" if "multipart/form-data" in media else None
 
 
 def _content(body: Any, resolve: Resolve, where: str) -> list[tuple[str, Any]]:

@@ -16,6 +16,7 @@ MAP = {
         "first_name": None, "object": {"content": None, "display_name": None, "image": {"full_url": None}},
         "extras": {}}}},
     "/anything/upload": {"methods": ["POST"], "multipart": {"post": ["description", "tags"]}},
+    "/anything/form": {"methods": ["POST", "PUT"], "encoding": {"post": "form", "put": "multipart"}},
     "/anything/purge": {"methods": ["DELETE", "POST"], "query": {"delete": ["force"], "post": ["dry_run"]},
                         "fields": {"post": {"dry_run": None}}},
 }
@@ -116,6 +117,7 @@ def test_expand_is_checked(httpbin, loose, expand):
     ({"methods": ["POST"], "fields": {"post": {"a": 1}}}, "fields for POST must be a mapping"),
     ({"methods": ["POST"], "multipart": {"post": "a"}}, "multipart for POST must be a list"),
     ({"methods": ["POST"], "query": {"post": [1]}}, "query for POST must be a list"),
+    ({"methods": ["POST"], "encoding": {"post": "xml"}}, "encoding for POST must be one of json, form, multipart"),
 ])
 def test_bad_fields_and_multipart_are_map_errors(route, problem):
     with pytest.raises(restish.MapError, match=problem):
@@ -149,6 +151,24 @@ def test_a_body_verbs_declared_query_parameters_go_in_the_query(hand, httpbin):
     with restish.Client.from_openapi(doc, url=httpbin) as api:
         echo = api.upload_asset(name="a.zip", data=b"PK", headers={"Content-Type": "application/zip"})
     assert echo["args"] == {"name": "a.zip"} and echo["data"] == "PK"
+
+
+def test_a_body_that_takes_no_json_is_sent_as_its_encoding(hand, httpbin):
+    echo = hand.anything.form.post(first_name="Ada", tags=["a", "b"])
+    assert echo["form"] == {"first_name": "Ada", "tags": ["a", "b"]} and echo["json"] is None
+    assert echo["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    echo = hand.anything.form.put(first_name="Ada", n=1)
+    assert echo["form"] == {"first_name": "Ada", "n": "1"} and echo["files"] == {}
+    assert echo["headers"]["Content-Type"].startswith("multipart/form-data; boundary=")
+    # A form is flat, as a query string is: nothing nests, even with a hand-written map.
+    assert hand.anything.form.post(object_content="x", **{"a.b": 1})["form"] == {"object_content": "x", "a.b": "1"}
+    with pytest.raises(restish.InvalidValue, match="form field 'object': cannot send a dict"):
+        hand.anything.form.post(object={"content": "x"})
+    swagger = {"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {"/anything/f": {"post": {
+        "operationId": "send", "parameters": [{"name": "first_name", "in": "formData", "type": "string"}],
+        "responses": {"200": {"description": "ok"}}}}}}
+    with restish.Client.from_openapi(swagger, url=httpbin) as api:
+        assert api.send(first_name="Ada")["form"] == {"first_name": "Ada"}
 
 
 def test_form_is_urlencoded(hand):

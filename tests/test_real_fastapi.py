@@ -101,6 +101,13 @@ def test_a_form_body_is_urlencoded(fastapi_server, api):
     assert request["headers"]["content-type"] == "application/x-www-form-urlencoded"
 
 
+def test_kwargs_of_a_form_only_operation_travel_as_a_form(fastapi_server, api):
+    # sendForm's body is Form(...) fields: its document offers no JSON, so kwargs are the form.
+    api.sendForm(first_name="Grace", nick_name="Amazing")
+    assert fastapi_server.stored()["forms"][-1] == {"first_name": "Grace", "nick_name": "Amazing"}
+    assert _last(fastapi_server, "/forms")["body"] == "first_name=Grace&nick_name=Amazing"
+
+
 def test_every_call_accepts_json(fastapi_server, api):
     with pytest.raises(restish.NotFound):
         api.readPerson(person_id=10**6)
