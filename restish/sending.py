@@ -170,7 +170,16 @@ class Sender:
         prepared = requests.Request(method, url, data=form, json=json, headers=headers,
                                     hooks=self.session.hooks).prepare()
         settings, _ = self._environment.settings(self.session, url, self.verify)
-        return self._exchange(prepared, settings, self.timeout)
+        jar = self.session.cookies
+        before = {(c.domain, c.path, c.name) for c in jar}
+        try:
+            return self._exchange(prepared, settings, self.timeout)
+        finally:
+            # Cookies a login endpoint sets stay out of the session: the token is the
+            # credential, and Zope's __ac cookie (set by plone.restapi's @login) holds the
+            # password, which --session would then write to disk.
+            for cookie in [c for c in jar if (c.domain, c.path, c.name) not in before]:
+                jar.clear(cookie.domain, cookie.path, cookie.name)
 
 
 def _base_url(url: Any) -> tuple[str, Any]:

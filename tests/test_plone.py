@@ -185,6 +185,7 @@ def test_login_through_at_login_then_30_documents_iterated_once_each(plone):
     asked = recorder(api)
     token = api.login(*OWNER)
     assert tokens == [token] and isinstance(api.auth, restish.auth.Bearer) and api.auth.token == token
+    assert list(api.session.cookies) == []  # not Zope's __ac cookie, which holds the password
     assert [u.rsplit("/", 1)[1] for u in asked] == ["info", "@login"]  # no MAX /info here, then @login
 
     for number in range(30):
@@ -205,15 +206,37 @@ def test_login_through_at_login_then_30_documents_iterated_once_each(plone):
 
 
 def test_a_jwt_close_to_its_exp_is_renewed_through_login_renew_before_the_call(plone):
-    for user_folder in (plone["app"].acl_users, plone["portal"].acl_users):  # the owner's, and the site's
-        user_folder.jwt_auth.token_timeout = 30  # inside the renewal margin from the start
-    transaction.commit()
+    set_jwt(plone, token_timeout=30)  # inside the renewal margin from the start
     tokens = []
     api = plone_client(plone, on_token=tokens.append)
     api.login(*OWNER)
     asked = recorder(api)
     assert api.get()["@type"] == "Plone Site"
     assert asked == [f"{site_url(plone)}/@login-renew", site_url(plone)] and len(tokens) == 2
+
+
+@pytest.mark.parametrize("timeout, expected", [
+    (30, ["@login-renew", "@login", "@users"]),               # renewed before the call: refused, logged in again
+    (43200, ["@users", "@login-renew", "@login", "@users"]),  # the call's 401 renews: refused, logged in again
+])
+def test_a_jwt_the_site_no_longer_accepts_is_replaced_by_a_new_login(plone, timeout, expected):
+    set_jwt(plone, token_timeout=timeout, use_keyring=False, _secret="first-secret")
+    tokens = []
+    api = plone_client(plone, on_token=tokens.append)
+    api.login(*OWNER)
+    set_jwt(plone, _secret="rotated-secret")  # every JWT signed before is now refused (401)
+    asked = recorder(api)
+    api["@users"].get()  # Managers only: with a refused JWT (anonymous) it is a 401
+    assert api.last_response.status_code == 200
+    assert [url[len(site_url(plone)) + 1:] for url in asked] == expected and len(tokens) == 2
+
+
+def set_jwt(plone, **settings):
+    """Set the JWT plugin of the owner's (root) user folder and of the site's; commit."""
+    for user_folder in (plone["app"].acl_users, plone["portal"].acl_users):
+        for name, value in settings.items():
+            setattr(user_folder.jwt_auth, name, value)
+    transaction.commit()
 
 
 def test_login_to_a_site_without_at_login_says_to_give_token_url(plone, fault):
