@@ -23,7 +23,7 @@ _EXPORTS = {
     "Pending": "commit",
     "from_settings": "settings",
     **{name: "errors" for name in (
-        "RestishError", "MapError", "UnknownResource", "MethodNotAllowed", "InvalidValue",
+        "RestishError", "MapError", "UnknownResource", "ShadowedWarning", "MethodNotAllowed", "InvalidValue",
         "DecodeError", "LoginError", "TransportError", "ConnectionError", "Timeout", "RedirectError",
         "RequestError", "ClientError",
         "ServerError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict",
@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # "X as X": names a type checker sees as exported (mypy --str
                          MethodNotAllowed as MethodNotAllowed, NotFound as NotFound,
                          PreconditionFailed as PreconditionFailed, RedirectError as RedirectError,
                          RequestError as RequestError, RestishError as RestishError,
+                         ShadowedWarning as ShadowedWarning,
                          ServerError as ServerError, ServiceUnavailable as ServiceUnavailable, Timeout as Timeout,
                          TooManyRequests as TooManyRequests, TransportError as TransportError,
                          Unauthorized as Unauthorized, UnknownResource as UnknownResource)

@@ -8,17 +8,20 @@ proxy, RPC-style names, login, ``concurrently()`` and ``from_openapi()``.
 from __future__ import annotations
 
 import functools
+import inspect
+import warnings
+import weakref
 from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import quote
 
 import requests
 
+from . import helpdoc, paging
 from . import login as _login
-from . import paging
-from .errors import InvalidValue, MapError, UnknownItem
+from .errors import InvalidValue, MapError, ShadowedWarning, UnknownItem
 from .payloads import QUERY_VERBS
 from .redact import redact_url
-from .resources import ROOT_ATTRIBUTES, NotAContainer, Resource, ResourceCollection
+from .resources import CLIENT_ATTRIBUTES, ROOT_ATTRIBUTES, NotAContainer, Resource, ResourceCollection, _quoted
 from .routes import RouteMap, bundled_path, fill_segment, load_map, parse_segment
 from .sending import DEFAULT_TIMEOUT, Sender
 
@@ -56,10 +59,8 @@ class RpcMethod:
         self._client, self.name, self.route, self.method = client, name, route, method
 
     def __call__(self, /, **kwargs: Any) -> Any:
-        """Route variables are taken from kwargs by name; the rest is payload or query.
-
-        ``self`` is positional-only, so a route variable may be called ``self``.
-        """
+        """Make the call: route variables by name, the rest as payload or query (see above)."""
+        # self is positional-only, so a route variable may be called "self".
         return self._client._call_rpc(self.route, self.method, kwargs, self.name)
 
     def iterate(self, /, **kwargs: Any) -> Iterator[Any]:
@@ -73,10 +74,17 @@ class RpcMethod:
         return self._client._rpc_resource(self.route, self.method, kwargs, self.name).iterate(**kwargs)
 
     @property
-    def __doc__(self) -> str:  # type: ignore[override]  # help() shows the map's doc
-        route = self.route
-        doc = route.docs.get(self.method) if route.docs else route.doc  # the doc of this verb
-        return f"{self.method} {route.template_for(self.method, self.name)}\n\n{doc or ''}".strip()
+    def __doc__(self) -> str:  # type: ignore[override]  # help() and ? show the map's verb
+        return helpdoc.verb_help(self.route, self.method, name=self.name)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        """Route variables (required) and documented parameters, keyword-only."""
+        return helpdoc.verb_signature(self.route, self.method, self.name)
+
+    @property
+    def __name__(self) -> str:
+        return self.name
 
     def __repr__(self) -> str:
         return f"<rpc {self.name}: {self.method} {self.route.template_for(self.method, self.name)}>"
@@ -122,6 +130,7 @@ class Client(Sender, NotAContainer):
         self._map = _choose_map(resources, defaults, trailing_slash)
         self._root = ResourceCollection(self, self._map.root, "")
         self._check_rpc_names()  # last: instance attributes (url, session...) are set by now
+        _warn_shadowed(self._map)
 
     @classmethod
     def from_openapi(cls, spec: Any, url: str | None = None, **kw: Any) -> "Client":
@@ -140,7 +149,7 @@ class Client(Sender, NotAContainer):
         rpc = self._map.rpc.get(name)
         if rpc is not None:
             return RpcMethod(self, name, *rpc)
-        if name in ROOT_ATTRIBUTES:
+        if name in ROOT_ATTRIBUTES or _quoted(name):
             # The root proxy's verbs and attributes (api.get() is GET /, api.path is "/"),
             # as on any proxy they shadow a child of the same name: api['get'] reaches /get.
             return getattr(self._root, name)
@@ -324,6 +333,20 @@ class AfterCommit(Client):
 
 def _after_commit_of(client: Client, manager: Any) -> AfterCommit:
     return AfterCommit(client, manager)
+
+
+_WARNED: "weakref.WeakSet[RouteMap]" = weakref.WeakSet()  # maps already warned about
+
+
+def _warn_shadowed(route_map: RouteMap) -> None:
+    """ShadowedWarning, once per map, for top-level names a Client attribute hides (/headers, /login)."""
+    shadowed = [name for name in route_map.root.fixed if name in CLIENT_ATTRIBUTES]
+    if not shadowed or route_map in _WARNED:
+        return
+    _WARNED.add(route_map)
+    reach = ", ".join(f"/{name} as api[{name!r}]" for name in shadowed)
+    warnings.warn(ShadowedWarning(f"{route_map.source}: Client attributes hide top-level names of the map "
+                                  f"({', '.join(shadowed)}); reach {reach}"), stacklevel=3)
 
 
 def _check_trailing_slash(trailing_slash: Any, resources: Any) -> None:

@@ -21,9 +21,9 @@ __all__ = ["Candidate", "Completion", "complete", "ReadlineCompleter", "install_
 
 _STRING = r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*\""""
 # A chain: name, then .name or [literal] steps.
-_CHAIN = rf"[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*|\s*\[\s*(?:{_STRING}|-?\d+)\s*\])*"
-_ATTRIBUTE = re.compile(rf"(?<![\w.\]'\"])(?P<expr>{_CHAIN})\s*\.(?P<prefix>\w*)$")
-_KEY = re.compile(rf"(?<![\w.\]'\"])(?P<expr>{_CHAIN})\s*\[\s*(?P<quote>['\"]?)(?P<prefix>[^'\"\[\]]*)$")
+CHAIN = rf"[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*|\s*\[\s*(?:{_STRING}|-?\d+)\s*\])*"
+_ATTRIBUTE = re.compile(rf"(?<![\w.\]'\"])(?P<expr>{CHAIN})\s*\.(?P<prefix>\w*)$")
+_KEY = re.compile(rf"(?<![\w.\]'\"])(?P<expr>{CHAIN})\s*\[\s*(?P<quote>['\"]?)(?P<prefix>[^'\"\[\]]*)$")
 _TAIL = 400  # only the end of a long line is looked at
 
 

@@ -79,15 +79,21 @@ class UnknownResource(RestishError):
     item access, so ``hasattr`` and ``getattr(x, name, default)`` behave.
     """
 
-    def __init__(self, path: str, name: str, suggestions: list[str] | tuple[str, ...] = ()):
-        self.path, self.name, self.suggestions = path, name, tuple(suggestions)
+    def __init__(self, path: str, name: str, suggestions: list[str] | tuple[str, ...] = (), hint: str = ""):
+        self.path, self.name, self.suggestions, self.hint = path, name, tuple(suggestions), hint
         message = f"{path or '/'}: no resource {name!r} in the map"
         if suggestions:
             message += "; did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+        if hint:  # how to reach what was likely meant: api.people['alice'], api['headers']
+            message += f" ({hint})"
         super().__init__(message)
 
     def __str__(self) -> str:  # KeyError would repr() the message otherwise
         return self.args[0]
+
+
+class ShadowedWarning(UserWarning):
+    """A map's top-level name that a Client attribute hides (``/headers``): reach it as ``api['headers']``."""
 
 
 class UnknownAttribute(UnknownResource, AttributeError):

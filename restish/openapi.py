@@ -586,9 +586,8 @@ def _build_map(routes: dict[str, _Route], notes: list, client_names: frozenset) 
         for key in ("fields", "multipart", "encoding"):  # what the body schemas declare (restish.schemas)
             if getattr(route, key):
                 spec[key] = {verb.lower(): value for verb, value in getattr(route, key).items()}
-        query = {verb.lower(): names for verb, names in route.query.items() if verb not in QUERY_VERBS}
-        if query:  # a body verb's query parameters: sent in the query, not the body
-            spec["query"] = query
+        if route.query:  # a body verb's are sent in the query, not the body; help() shows every verb's
+            spec["query"] = {verb.lower(): names for verb, names in route.query.items()}
         raw[template] = spec
     return raw
 

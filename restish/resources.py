@@ -7,6 +7,7 @@ and pickle can probe a proxy safely. A proxy talks to its client through
 """
 from __future__ import annotations
 
+import difflib
 import re
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Protocol
 from urllib.parse import quote
@@ -15,6 +16,7 @@ from . import paging
 from .errors import InvalidValue, UnknownAttribute, UnknownItem
 from .payloads import BodyShape, known_shape, plain_copy
 from .routes import VERBS, Node, Route, RouteMap
+from .verbs import Verb
 
 if TYPE_CHECKING:
     import requests
@@ -51,6 +53,11 @@ def encode_segment(value: Any, parent: str = "") -> str:
     # '@' is a legal path character that changes no route: plone.restapi's services
     # (``api['@search']``) are found only under their literal name, not as %40search.
     return text if _UNRESERVED.fullmatch(text) else quote(text, safe="@")
+
+
+def _quoted(name: str) -> bool:
+    """``'alice'`` with its quotes: no attribute can be spelt so, only an item in a ``?`` line."""
+    return len(name) >= 2 and name[0] in "'\"" and name[-1] == name[0]
 
 
 class _MapDoc:
@@ -109,9 +116,11 @@ class Resource(NotAContainer):
 
     # -- navigation ----------------------------------------------------
 
-    def __getattr__(self, name: str) -> "ResourceCollection":
+    def __getattr__(self, name: str) -> "Resource":
         if name.startswith("_"):
             raise AttributeError(name)
+        if _quoted(name):  # IPython's ? looks up api.people['alice'] as the attribute "'alice'"
+            return self[name[1:-1]]
         return self._fixed(name, UnknownAttribute)
 
     def __getitem__(self, value: Any) -> "Resource":
@@ -127,7 +136,7 @@ class Resource(NotAContainer):
         elif self._client._map.permissive:
             node, segment = self._node, encode_segment(name, self._path)
         else:
-            raise error(self.path, name, self._node.suggest(name))
+            raise error(self.path, name, *self._advice(name, error is UnknownAttribute))
         return ResourceCollection(self._client, node, f"{self._path}/{segment}", self._trail + ((False, name),))
 
     def _variable(self, text: str, encoded: str | None = None) -> "ResourceItem":
@@ -144,6 +153,42 @@ class Resource(NotAContainer):
         else:
             step = (text, encoded)
         return ResourceItem(self._client, node, f"{self._path}/{encoded}", self._trail + ((True, step),))
+
+    def _advice(self, name: str, attribute: bool) -> tuple[list[str], str]:
+        """``(closest names, hint)`` for an unknown ``name``: children, verbs and attributes here
+        (and at the top, RPC names), and how to reach what was likely meant."""
+        suggestions = self._node.suggest(name)
+        if attribute and not suggestions:  # a misspelt verb, attribute or (at the top) RPC name?
+            others = [v.lower() for v in self.methods] + list(PROXY_ATTRIBUTES)
+            if not self._path:
+                others += [*self._client._map.rpc, *CLIENT_ATTRIBUTES]
+            suggestions = difflib.get_close_matches(name, list(dict.fromkeys(others)), n=3, cutoff=0.6)
+        hint = ""
+        if attribute and self._node.var is not None and not suggestions:
+            hint = f"below {self.path} is an item: use {self._expression()}[{name!r}]"
+        shadowed = next((s for s in suggestions if s in self._node.fixed and not self._as_attribute(s)), None)
+        if shadowed and not hint:
+            hint = f"{shadowed!r} is not an attribute there: reach it as {self._expression()}[{shadowed!r}]"
+        return suggestions[:3], hint
+
+    def _as_attribute(self, name: str) -> bool:
+        """Can the child ``name`` be reached as an attribute (an identifier nothing shadows)?"""
+        shadowing = CLIENT_ATTRIBUTES if not self._path else ROOT_ATTRIBUTES
+        return name.isidentifier() and not name.startswith("_") and name not in shadowing
+
+    def _expression(self) -> str:
+        """How a user reaches this proxy: ``api.people['alice'].activities``, ``api['user-groups']``."""
+        text, proxy = "api", self._client._root
+        for is_variable, value in self._trail:
+            if is_variable:
+                text += f"[{(value[0] if isinstance(value, tuple) else value)!r}]"
+            elif proxy._as_attribute(value):
+                text += f".{value}"
+            else:
+                text += f"[{value!r}]"
+            proxy = proxy._variable(*value) if isinstance(value, tuple) else (
+                proxy._variable(value) if is_variable else proxy._fixed(value, UnknownItem))
+        return text
 
     # -- what the map says -------------------------------------------
 
@@ -235,33 +280,14 @@ class Resource(NotAContainer):
 
     # -- verbs -------------------------------------------------------
 
-    def get(self, /, **kwargs: Any) -> Any:
-        """GET; kwargs and ``qs=`` become the query string. Returns the decoded body."""
-        return self._client._call(self, "GET", kwargs)
-
-    def post(self, /, **kwargs: Any) -> Any:
-        """POST; kwargs are merged with the defaults into the JSON body."""
-        return self._client._call(self, "POST", kwargs)
-
-    def put(self, /, **kwargs: Any) -> Any:
-        """PUT; kwargs are merged with the defaults into the JSON body."""
-        return self._client._call(self, "PUT", kwargs)
-
-    def patch(self, /, **kwargs: Any) -> Any:
-        """PATCH; kwargs are merged with the defaults into the JSON body."""
-        return self._client._call(self, "PATCH", kwargs)
-
-    def delete(self, /, **kwargs: Any) -> Any:
-        """DELETE; kwargs, if any, become the JSON body."""
-        return self._client._call(self, "DELETE", kwargs)
-
-    def head(self, /, **kwargs: Any) -> Any:
-        """HEAD; returns the response headers (a case-insensitive mapping)."""
-        return self._client._call(self, "HEAD", kwargs)
-
-    def options(self, /, **kwargs: Any) -> Any:
-        """OPTIONS; kwargs become the query string."""
-        return self._client._call(self, "OPTIONS", kwargs)
+    # Each is a Verb: proxy.post is a callable whose help() shows this route's verb (restish.verbs).
+    get = Verb("GET")
+    post = Verb("POST")
+    put = Verb("PUT")
+    patch = Verb("PATCH")
+    delete = Verb("DELETE")
+    head = Verb("HEAD")
+    options = Verb("OPTIONS")
 
     def iterate(self, /, **kwargs: Any) -> Iterator[Any]:
         """The items of every page, fetched lazily, one page at a time (see :mod:`restish.paging`).

@@ -144,6 +144,9 @@ class Route:
         """True when the template ends with '/' (``/people/``): its URLs do too."""
         return _slashed(self.template)
 
+    def __repr__(self) -> str:
+        return " ".join((f"<Route {self.template}", *(v for v in VERBS if v in self.methods))) + ">"
+
     def template_for(self, verb: str, name: str | None = None) -> str:
         """The template of ``verb`` (or of the RPC ``name``, if it has its own) as documented.
 
@@ -206,6 +209,11 @@ class Node:
     transform: Callable[[str], str] | None = None  # applied to a variable's value
     segment: str = ""  # this fixed node's name, percent-encoded once at compile time
     suffix: str = ""   # "/" when the route here has a trailing slash; added to path and URL
+
+    def __repr__(self) -> str:
+        route = f" route {self.route.template}" if self.route else ""
+        var = " and a variable" if self.var is not None else ""
+        return f"<Node{route}: {len(self.fixed)} fixed children{var}>"
 
     def suggest(self, name: str) -> list[str]:
         """The fixed names closest to ``name``, best first.
@@ -273,6 +281,17 @@ class RouteMap:
 
     def __iter__(self) -> Iterator[Route]:
         return iter(self.routes.values())
+
+    def __repr__(self) -> str:
+        """A summary: where the map came from, how many routes and RPC names, its top level."""
+        if self.permissive:
+            return "<RouteMap permissive: any path, any verb>"
+        top = [f"/{name}" for name in self.root.fixed]
+        if self.root.var is not None:
+            top.append("/{...}")
+        shown = ", ".join(top[:8]) + (f", ... ({len(top) - 8} more)" if len(top) > 8 else "")
+        return (f"<RouteMap {self.source}: {len(self.routes)} routes, {len(self.rpc)} RPC names; "
+                f"top level {shown or '/'}>")
 
 
 def _restore(raw, raw_defaults, source, permissive, trailing_slash=False, token_url=None):

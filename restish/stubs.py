@@ -10,11 +10,12 @@ and lets a type checker refuse ``api.peple`` or a verb the route forbids.
 """
 from __future__ import annotations
 
-import json
+import inspect
 import keyword
 import re
 from typing import Any, Iterator
 
+from . import helpdoc
 from .resources import CLIENT_ATTRIBUTES, ROOT_ATTRIBUTES
 from .routes import VERBS, Node, Route, RouteMap
 
@@ -111,16 +112,23 @@ class _Writer:
     def add_rpc(self, root: _Class, route_map: RouteMap) -> None:
         """The RPC names on the root protocol, which is written last."""
         for rpc_name, (route, verb) in route_map.rpc.items():
-            variables = "".join(f", {v}: Any" for v in route.variables_for(verb, rpc_name) if _keyword_ok(v))
-            star = ", *" if variables else ""
-            root.lines.append(f"    def {rpc_name}(self, /{star}{variables}, **kwargs: Any) -> Any:")
-            root.lines.append(_docstring(_verb_doc(route, verb), 8))
+            root.lines += _method(rpc_name, route, verb, rpc_name)
         self.classes.append("\n".join(root.lines))
 
 
-def _keyword_ok(name: str) -> bool:
-    """A route variable that can be a keyword-only argument (else it goes in ``**kwargs``)."""
-    return name.isidentifier() and not keyword.iskeyword(name) and name not in ("self", "kwargs")
+def _method(name: str, route: Route, verb: str, rpc_name: str | None = None) -> list[str]:
+    """A verb or RPC name as a method: its signature and help text (:mod:`restish.helpdoc`) typed."""
+    params = []
+    for param in helpdoc.verb_signature(route, verb, rpc_name).parameters.values():
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            continue
+        default = "" if param.default is inspect.Parameter.empty else " = ..."
+        params.append(f"{param.name}: Any{default}")
+    if params and "self" in (p.split(":")[0] for p in params):
+        params = []  # a variable called self: everything through **kwargs
+    keyword_only = f"*, {', '.join(params)}, " if params else ""
+    return [f"    def {name}(self, /, {keyword_only}**kwargs: Any) -> Any:",
+            _docstring(helpdoc.verb_help(route, verb, name=rpc_name), 8)]
 
 
 def _getitem(items: list[tuple[str, str]]) -> list[str]:
@@ -141,21 +149,8 @@ def _verbs(route: Route | None) -> list[str]:
     lines = []
     for verb in VERBS:
         if route is not None and verb in route.methods:
-            lines.append(f"    def {verb.lower()}(self, /, **kwargs: Any) -> Any:")
-            lines.append(_docstring(_verb_doc(route, verb), 8))
+            lines += _method(verb.lower(), route, verb)
     return lines
-
-
-def _verb_doc(route: Route, verb: str) -> str:
-    """``VERB /template``, the verb's doc and its default payload."""
-    parts = [f"{verb} {route.template}"]
-    doc = route.docs.get(verb) if route.docs else route.doc
-    if doc:
-        parts.append(doc.strip())
-    default = route.defaults.get(verb)
-    if default:
-        parts.append("Default payload: " + json.dumps(default, default=str, ensure_ascii=False))
-    return "\n\n".join(parts)
 
 
 def _node_doc(node: Node, trail: tuple[str, ...], is_root: bool) -> str:

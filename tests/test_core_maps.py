@@ -42,9 +42,9 @@ def test_per_verb_docs():
     route = api.routes.routes["/pets"]
     assert dict(route.docs) == {"GET": "List pets.", "POST": "Create a pet."}
     assert api.pets.doc == "GET: List pets.\nPOST: Create a pet."  # in verb order, whatever the map's
-    assert api.listPets.__doc__ == "GET /pets\n\nList pets."
-    assert api.createPet.__doc__ == "POST /pets\n\nCreate a pet."
-    assert api.pets[1].doc == "One pet." and api.getPet.__doc__ == "GET /pets/{id}\n\nOne pet."
+    assert api.listPets.__doc__.startswith("GET /pets\n\nList pets.\n\n")  # then how kwargs travel
+    assert api.createPet.__doc__.startswith("POST /pets\n\nCreate a pet.\n\n")
+    assert api.pets[1].doc == "One pet." and api.getPet.__doc__.startswith("GET /pets/{id}\n\nOne pet.\n\n")
     assert not api.routes.routes["/pets/{id}"].docs
 
 
