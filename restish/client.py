@@ -21,7 +21,7 @@ from . import login as _login
 from .errors import InvalidValue, MapError, ShadowedWarning, UnknownItem
 from .payloads import QUERY_VERBS
 from .redact import redact_url
-from .resources import CLIENT_ATTRIBUTES, ROOT_ATTRIBUTES, NotAContainer, Resource, ResourceCollection, _quoted
+from .resources import ROOT_ATTRIBUTES, NotAContainer, Resource, ResourceCollection, _quoted
 from .routes import RouteMap, bundled_path, fill_segment, load_map, parse_segment
 from .sending import DEFAULT_TIMEOUT, Sender
 
@@ -130,7 +130,7 @@ class Client(Sender, NotAContainer):
         self._map = _choose_map(resources, defaults, trailing_slash)
         self._root = ResourceCollection(self, self._map.root, "")
         self._check_rpc_names()  # last: instance attributes (url, session...) are set by now
-        _warn_shadowed(self._map)
+        _warn_shadowed(self._map, self)
 
     @classmethod
     def from_openapi(cls, spec: Any, url: str | None = None, **kw: Any) -> "Client":
@@ -338,9 +338,10 @@ def _after_commit_of(client: Client, manager: Any) -> AfterCommit:
 _WARNED: "weakref.WeakSet[RouteMap]" = weakref.WeakSet()  # maps already warned about
 
 
-def _warn_shadowed(route_map: RouteMap) -> None:
+def _warn_shadowed(route_map: RouteMap, client: Client) -> None:
     """ShadowedWarning, once per map, for top-level names a Client attribute hides (/headers, /login)."""
-    shadowed = [name for name in route_map.root.fixed if name in CLIENT_ATTRIBUTES]
+    shadowed = [name for name in route_map.root.fixed
+                if name in ROOT_ATTRIBUTES or hasattr(type(client), name) or name in vars(client)]
     if not shadowed or route_map in _WARNED:
         return
     _WARNED.add(route_map)
