@@ -13,6 +13,7 @@ import keyword
 import re
 from typing import Any, Iterable, Mapping
 
+from .call import RESERVED, UPLOAD_PREFIX
 from .payloads import QUERY_VERBS
 from .routes import Route
 
@@ -65,7 +66,9 @@ def verb_help(route: Route | None, verb: str, path: str | None = None, name: str
     if query:
         parts.append("Query parameters: " + ", ".join(query))
     if fields:
-        parts.append("Body fields: " + ", ".join(fields))
+        clash = [f for f in fields if _reserved(f)]
+        parts.append("Body fields: " + ", ".join(f + "*" * _reserved(f) for f in fields)
+                     + (f"\n(* also an option of the call: send such fields inside data={{...}})" if clash else ""))
     payload = route.defaults.get(verb) if default is None else default
     if payload:
         parts.append("Default payload: " + json.dumps(payload, default=str, ensure_ascii=False))
@@ -92,7 +95,7 @@ def verb_signature(route: Route | None, verb: str, name: str | None = None) -> i
         query, fields = documented(route, verb)
         for names, default in ((required, inspect.Parameter.empty), ((*query, *fields), OPTIONAL)):
             for param in names:
-                if _usable(param) and param not in seen:
+                if _usable(param) and param not in seen and not _reserved(param):
                     seen.add(param)
                     params.append(inspect.Parameter(param, inspect.Parameter.KEYWORD_ONLY, default=default))
     params.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
@@ -105,6 +108,11 @@ def documented(route: Route, verb: str) -> tuple[tuple[str, ...], tuple[str, ...
     fields: Mapping[str, Any] = route.fields.get(verb) or {}
     body = () if verb in QUERY_VERBS else tuple(fields)
     return tuple(sorted(query) if isinstance(query, (set, frozenset)) else query), body
+
+
+def _reserved(name: str) -> bool:
+    """An option of every call (``data=``, ``qs=``...): never a payload kwarg."""
+    return name in RESERVED or name.startswith(UPLOAD_PREFIX)
 
 
 def _usable(name: str) -> bool:

@@ -79,6 +79,13 @@ def test_openapi_rpc_names_show_documented_parameters(kinto):
     assert "_limit=..." in str(inspect.signature(kinto.buckets["b"].collections.get))
 
 
+def test_openapi_body_fields_show_and_reserved_names_stay_options(kinto):
+    text = shown(kinto.create_collection)
+    assert "Body fields: data*, permissions" in text and "send such fields inside data={...}" in text
+    signature = inspect.signature(kinto.create_collection)
+    assert list(signature.parameters) == ["bucket_id", "permissions", "kwargs"]  # data= is the call's option
+
+
 def test_ipython_question_mark_on_rpc_names_and_on_verbs_after_item_access():
     pytest.importorskip("IPython")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RESTISH_", "PYTHON"))}
