@@ -187,7 +187,7 @@ def _restore_adapters(session: requests.Session, adapters: dict) -> None:
     session.adapters.clear()
     session.adapters.update(adapters)  # requests' order: longest prefix first, as it was
     for adapter in added:
-        adapter.close()
+        transport.close_pools(adapter)
 
 
 def _parse(text: str, source: str) -> Any:

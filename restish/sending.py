@@ -69,8 +69,10 @@ class Sender:
         # policy is refused (InvalidValue): see transport.mount_adapters.
         for replaced in transport.mount_adapters(self.session, retries):
             replaced.close()
-        self._pool_size = transport.POOL_SIZE  # concurrently() grows it, under the lock
+        # Grown, under the lock, by concurrently() and by threads sharing the client (see _exchange).
+        self._pool_size = transport.POOL_SIZE
         self._pool_lock = threading.Lock()
+        self._in_flight = 0  # requests being sent now, by all threads
         if app is not None:
             from .wsgi import WSGIAdapter  # only in-process clients pay for it
             self.session.mount(f"{transport.origin(self.url)}/", WSGIAdapter(app))
@@ -91,8 +93,8 @@ class Sender:
         return getattr(self._local, "response", None)
 
     def close(self) -> None:
-        """Close the pooled connections."""
-        self.session.close()
+        """Close the pooled connections, every one (see :func:`restish.transport.close_session`)."""
+        transport.close_session(self.session)
 
     def __enter__(self) -> "Sender":
         return self
@@ -109,7 +111,7 @@ class Sender:
             replaced = transport.mount_adapters(self.session, self.retries, size)
             self._pool_size = size
         for adapter in replaced:
-            adapter.close()  # idle sockets now; busy ones close when given back
+            transport.close_pools(adapter)  # idle sockets now; busy ones close when given back
 
     # -- the send chain ----------------------------------------------------
 
@@ -147,13 +149,26 @@ class Sender:
 
     def _exchange(self, prepared: requests.PreparedRequest, settings: dict, timeout: Any,
                   stream: bool = False) -> requests.Response:
-        """One logged round trip, redirects followed: every request restish sends goes here."""
+        """One logged round trip, redirects followed: every request restish sends goes here.
+
+        The pool grows (doubling) when more threads send at once than it keeps
+        connections for: urllib3 would otherwise open a socket for each extra
+        thread, warn "Connection pool is full" and throw it away after one call.
+        """
+        with self._pool_lock:
+            self._in_flight += 1
+            busy = self._in_flight
+        if busy > self._pool_size:
+            self._ensure_pool(max(busy, 2 * self._pool_size))
         started = time.perf_counter()
         try:
             response = transport.send(self.session, prepared, settings, timeout, stream)
         except TransportError as exc:
             logs.failed(exc, started)
             raise
+        finally:
+            with self._pool_lock:
+                self._in_flight -= 1
         logs.answered(prepared, response, started, stream)
         return response
 

@@ -108,6 +108,30 @@ def mount_adapters(session: requests.Session, retries: Any, pool_size: int = POO
     return replaced
 
 
+def close_session(session: requests.Session) -> None:
+    """``session.close()``, and every pooled connection closed with it.
+
+    urllib3 2 forgets its pools on ``clear()`` without closing them, leaving
+    that to the garbage collector: a response that outlived ``close()`` (the
+    client's ``last_response``) kept the pool, and its sockets, open.
+    """
+    for adapter in list(session.adapters.values()):
+        close_pools(adapter)  # before session.close(), which would forget the pools first
+    session.close()
+
+
+def close_pools(adapter: Any) -> None:
+    """Close every pool of a requests adapter (idle connections now, busy ones when given back)."""
+    managers = [getattr(adapter, "poolmanager", None), *getattr(adapter, "proxy_manager", {}).values()]
+    for manager in filter(None, managers):
+        pools = getattr(manager, "pools", None)
+        for key in list(pools.keys()) if pools is not None else ():
+            pool = pools.get(key)
+            if pool is not None:
+                pool.close()
+    adapter.close()
+
+
 def mounted_retries(session: requests.Session) -> Any:
     """The ``retries=`` of the restish adapters on ``session`` (None when it has none)."""
     for prefix in ("http://", "https://"):

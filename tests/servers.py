@@ -107,12 +107,14 @@ def httpbin_server() -> WSGIServer:
 class _ThreadingServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 64  # the default backlog of 5 stalls bursts of connections
 
     def __init__(self, handler: type) -> None:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._counted = threading.Condition(self._lock)
         self._connections: set = set()
+        self.accepted = 0  # connections accepted in all
         self._hits: collections.Counter = collections.Counter()
         self._recent: collections.deque = collections.deque(maxlen=RECENT)
         super().__init__(("127.0.0.1", 0), handler)
@@ -131,10 +133,12 @@ class _ThreadingServer(http.server.ThreadingHTTPServer):
     def track(self, connection: socket.socket) -> None:
         with self._lock:
             self._connections.add(connection)
+            self.accepted += 1
 
     def untrack(self, connection: socket.socket) -> None:
         with self._lock:
             self._connections.discard(connection)
+            self._counted.notify_all()  # open_connections() waits on it
 
     def close_connections(self) -> None:
         with self._lock:
@@ -182,6 +186,20 @@ class _StdlibServer(_Running):
         """Block until ``hits(key) >= count`` or ``timeout`` passes; say which."""
         with self._server._counted:
             return self._server._counted.wait_for(lambda: self._server._hits[key] >= count, timeout)
+
+    def open_connections(self, want: int | None = None, timeout: float = 10.0) -> int:
+        """How many client connections are open now; with ``want``, first wait (bounded) until
+        that many are: a client's close reaches the serving thread a moment later."""
+        with self._server._counted:
+            if want is not None:
+                self._server._counted.wait_for(lambda: len(self._server._connections) == want, timeout)
+            return len(self._server._connections)
+
+    @property
+    def accepted(self) -> int:
+        """How many connections the server accepted in all."""
+        with self._server._lock:
+            return self._server.accepted
 
     @property
     def requests(self) -> List[Tuple[str, str, Dict[str, str]]]:

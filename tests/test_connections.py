@@ -1,0 +1,52 @@
+"""Pooled connections: close() closes every one; a client shared by many threads reuses them."""
+import logging
+import threading
+
+import restish
+from servers import FaultServer
+
+
+def test_close_closes_the_pooled_sockets_while_last_response_holds_the_pool():
+    with FaultServer() as server:
+        api = restish.Client(server.url, resources=None, retries=0)
+        api.json.get()
+        api.json.head()
+        assert server.open_connections() == 1
+        assert api.last_response is not None  # it holds the pool the socket belongs to
+        api.close()
+        assert server.open_connections(want=0) == 0  # the server saw the client hang up
+
+
+def test_leaving_with_closes_them_too():
+    with FaultServer() as server:
+        with restish.Client(server.url, resources=None, retries=0) as api:
+            api.json.get()
+        assert server.open_connections(want=0) == 0
+
+
+def test_a_client_shared_by_32_threads_neither_warns_nor_opens_a_socket_per_call(caplog):
+    threads, calls = 32, 20
+    start = threading.Barrier(threads)
+    errors = []
+
+    def work(api):
+        start.wait(10)
+        try:
+            for _ in range(calls):
+                api.json.get()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with FaultServer() as server, caplog.at_level(logging.WARNING, logger="urllib3.connectionpool"):
+        with restish.Client(server.url, resources=None, retries=0) as api:
+            workers = [threading.Thread(target=work, args=(api,)) for _ in range(threads)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join(60)
+        assert not errors
+        assert server.hits("/json") == threads * calls
+        # Each thread needs one connection at a time: the pool grows to keep them all,
+        # instead of opening (and throwing away) one per call past its first 10.
+        assert server.accepted <= 2 * threads, server.accepted
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
