@@ -16,6 +16,7 @@ download) unless the session, the client or the call names another.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping  # not typing's: its isinstance is several times slower
 from dataclasses import dataclass
 from typing import Any
@@ -72,8 +73,12 @@ def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | No
         query = kwargs
     else:  # the query parameters a body verb declares (GitHub's upload ?name=, a DELETE's ?force=)
         query = {k: kwargs.pop(k) for k in [k for k in kwargs if k in shape.query and not _declared(shape, k)]}
-    encoded = _query(sender, resource, method, query, options.get("qs"), url)
-    body, content_type, payload, plain = _body(sender, resource, method, kwargs, options, shape, bool(files))
+    try:
+        encoded = _query(sender, resource, method, query, options.get("qs"), url)
+        body, content_type, payload, plain = _body(sender, resource, method, kwargs, options, shape, bool(files))
+    except RecursionError:  # json.dumps and the merges recurse: a 5,000-deep payload exhausts the stack
+        raise InvalidValue(f"{method} {resource.path}: a value is nested too deeply to send "
+                           f"(deeper than Python's recursion limit, {sys.getrecursionlimit()})") from None
     timeout = sender.timeout
     if "timeout" in options:
         timeout = check_timeout(options["timeout"], f"{method} {resource.path}: ")

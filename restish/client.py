@@ -12,14 +12,14 @@ import inspect
 import warnings
 import weakref
 from typing import Any, Callable, Iterable, Iterator, Mapping
-from urllib.parse import quote
+
 
 import requests
 
 from . import helpdoc, paging
 from . import login as _login
 from .errors import InvalidValue, MapError, ShadowedWarning, UnknownItem
-from .payloads import QUERY_VERBS
+from .payloads import QUERY_VERBS, quoted
 from .redact import redact_url
 from .resources import ROOT_ATTRIBUTES, NotAContainer, Resource, ResourceCollection, _quoted
 from .routes import RouteMap, bundled_path, fill_segment, load_map, parse_segment
@@ -241,7 +241,8 @@ class Client(Sender, NotAContainer):
                     if empty or text in (".", ".."):
                         raise InvalidValue(f"{name}(): {text!r} cannot be the segment {segment}"
                                            + (f": {empty!r} is empty" if empty else ""))
-                    encoded = fill_segment(pieces, lambda value, _: quote(value, safe=""), values.__getitem__)
+                    encoded = fill_segment(pieces, lambda value, var: quoted(value, "", repr(var)),
+                                           values.__getitem__)
                     resource = resource._variable(text, encoded)
             except InvalidValue as exc:
                 raise InvalidValue(f"{where}: {exc}") from exc

@@ -681,7 +681,10 @@ def _swagger_base(document: Document) -> str | None:
     host = data.get("host")
     if not host:
         return urljoin(fetched, base_path) if fetched else None
-    schemes = [str(s).lower() for s in data.get("schemes") or ()]
+    schemes = data.get("schemes") or []
+    if not isinstance(schemes, (list, tuple)):
+        raise MapError(f"Swagger 'schemes' must be a list such as [https], not {schemes!r}", document.source)
+    schemes = [str(s).lower() for s in schemes]
     fetched_scheme = urlsplit(fetched).scheme if fetched else None
     scheme = fetched_scheme if fetched_scheme in schemes or not schemes else schemes[0]
     return f"{scheme or 'https'}://{host}{base_path if base_path.startswith('/') else '/' + base_path}"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping  # not typing's: its isinstance is several times slower
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
 
 from .errors import InvalidValue
 
@@ -145,7 +145,7 @@ def plain_copy(value: Any) -> Any:
 
 def encode_query(params: Mapping[str, Any]) -> str:
     """A query string: lists repeat the key, booleans are true/false, None is left out."""
-    return _urlencoded(form_pairs(params, "query parameter", "a query string"))
+    return _urlencoded(form_pairs(params, "query parameter", "a query string"), "the query string")
 
 
 def form_body(form: Any, method: str, path: str) -> bytes:
@@ -153,7 +153,7 @@ def form_body(form: Any, method: str, path: str) -> bytes:
     if not isinstance(form, Mapping):
         raise InvalidValue(f"{method} {path}: form= must be a dict, not {type(form).__name__}")
     try:
-        return _urlencoded(form_pairs(form, "form field", "a form")).encode("ascii")
+        return _urlencoded(form_pairs(form, "form field", "a form"), "the form").encode("ascii")
     except InvalidValue as exc:
         raise InvalidValue(f"{method} {path}: {exc}") from exc
 
@@ -172,8 +172,25 @@ def form_pairs(fields: Mapping[str, Any], what: str = "form field", where: str =
     return pairs
 
 
-def _urlencoded(pairs: list[tuple[str, str]]) -> str:
-    return "&".join(f"{quote_plus(key)}={quote_plus(text)}" for key, text in pairs)
+def _urlencoded(pairs: list[tuple[str, str]], where: str) -> str:
+    try:
+        return "&".join(f"{quote_plus(key)}={quote_plus(text)}" for key, text in pairs)
+    except UnicodeEncodeError as exc:
+        part = "a name" if any(exc.object is key for key, _ in pairs) else "a value"
+        raise InvalidValue(f"{part} in {where} {_surrogate(exc)}") from None
+
+
+def quoted(text: str, safe: str, what: str) -> str:
+    """``quote(text, safe)``; InvalidValue naming ``what`` for text that UTF-8 cannot encode."""
+    try:
+        return quote(text, safe=safe)
+    except UnicodeEncodeError as exc:
+        raise InvalidValue(f"{what} {_surrogate(exc)}") from None
+
+
+def _surrogate(exc: UnicodeEncodeError) -> str:
+    """The end of a message about text holding a lone surrogate (only it is shown: the text may be a secret)."""
+    return f"holds {exc.object[exc.start:exc.end]!r}, a lone surrogate that UTF-8 cannot encode"
 
 
 def _field_text(key: str, value: Any, what: str, where: str) -> str:
@@ -187,9 +204,16 @@ def _field_text(key: str, value: Any, what: str, where: str) -> str:
 
 
 def json_body(payload: Any, method: str, path: str) -> bytes:
-    """UTF-8 JSON, or InvalidValue naming what could not be encoded."""
+    """UTF-8 JSON, or InvalidValue naming what could not be encoded.
+
+    Written as UTF-8, not as ``\\u`` escapes: a lone surrogate (which JSON would
+    escape into text no server can decode) is then refused here, as it is in a
+    path or a query string.
+    """
     try:
-        return json.dumps(payload, allow_nan=False).encode("utf-8")
+        return json.dumps(payload, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidValue(f"{method} {path}: a payload value {_surrogate(exc)}") from None
     except (TypeError, ValueError) as exc:
         raise InvalidValue(f"{method} {path}: payload is not JSON-serialisable: {exc}") from exc
 
@@ -201,7 +225,10 @@ def raw_body(data: Any, method: str, path: str) -> tuple[bytes | None, str | Non
     if isinstance(data, (Mapping, list, tuple)):
         return json_body(data, method, path), JSON_TYPE
     if isinstance(data, str):
-        return data.encode("utf-8"), None
+        try:
+            return data.encode("utf-8"), None
+        except UnicodeEncodeError as exc:
+            raise InvalidValue(f"{method} {path}: data= {_surrogate(exc)}") from None
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data), None
     raise InvalidValue(f"{method} {path}: data= must be a dict, list, str or bytes, not {type(data).__name__}")

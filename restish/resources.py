@@ -10,11 +10,11 @@ from __future__ import annotations
 import difflib
 import re
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Protocol
-from urllib.parse import quote
+
 
 from . import paging
 from .errors import InvalidValue, UnknownAttribute, UnknownItem
-from .payloads import BodyShape, known_shape, plain_copy
+from .payloads import BodyShape, known_shape, plain_copy, quoted
 from .routes import VERBS, Node, Route, RouteMap
 from .verbs import Verb
 
@@ -52,7 +52,7 @@ def encode_segment(value: Any, parent: str = "") -> str:
                            f"servers collapse empty and dot segments")
     # '@' is a legal path character that changes no route: plone.restapi's services
     # (``api['@search']``) are found only under their literal name, not as %40search.
-    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="@")
+    return text if _UNRESERVED.fullmatch(text) else quoted(text, "@", f"{parent or '/'}: the item")
 
 
 def _quoted(name: str) -> bool:

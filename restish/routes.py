@@ -346,10 +346,13 @@ def _read_text(source: Any, what: str) -> tuple[str, str]:
         except (OSError, UnicodeDecodeError) as exc:
             raise MapError(f"cannot read {what}: {exc.__class__.__name__}: {exc}", str(path)) from exc
     if hasattr(source, "read"):
-        text = source.read()
+        text, name = source.read(), getattr(source, "name", f"<{what} stream>")
         if isinstance(text, bytes):
-            text = text.decode("utf-8")
-        return getattr(source, "name", f"<{what} stream>"), text
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise MapError(f"cannot read {what}: not UTF-8 ({exc.reason} at byte {exc.start})", str(name)) from None
+        return str(name), text
     raise MapError(f"{what} must be a path, an open file or a mapping, not {type(source).__name__}")
 
 
@@ -693,7 +696,7 @@ class _Compiler:
                 lacks = ("shares its segment with other text, so its value cannot be told apart"
                          if var in _variables(template) else "the route lacks")
                 raise self.fail(f"route {template}: 'params' names {{{var}}}, which {lacks}", template, "params")
-            if transform not in TRANSFORMS:
+            if not isinstance(transform, str) or transform not in TRANSFORMS:
                 raise self.fail(f"route {template}: unknown transform {transform!r} (known: {', '.join(TRANSFORMS)})", template, "params")
         return dict(params)
 

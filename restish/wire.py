@@ -29,8 +29,7 @@ from typing import Any
 
 import requests.adapters
 import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3 import connection, connectionpool
 
 __all__ = ["Adapter", "whole_response_budget"]
 
@@ -149,20 +148,21 @@ class _Response(http.client.HTTPResponse):
                 "the server closed the connection inside the response's status line or headers")
 
 
-class _Connection(HTTPConnection):
+# urllib3's own names: they show in its error messages (``HTTPConnectionPool(host=...)``).
+class HTTPConnection(connection.HTTPConnection):
     response_class = _Response
 
 
-class _TLSConnection(HTTPSConnection):
+class HTTPSConnection(connection.HTTPSConnection):
     response_class = _Response
 
 
-class _Pool(_Tries, HTTPConnectionPool):
-    ConnectionCls = _Connection
+class HTTPConnectionPool(_Tries, connectionpool.HTTPConnectionPool):
+    ConnectionCls = HTTPConnection
 
 
-class _TLSPool(_Tries, HTTPSConnectionPool):
-    ConnectionCls = _TLSConnection
+class HTTPSConnectionPool(_Tries, connectionpool.HTTPSConnectionPool):
+    ConnectionCls = HTTPSConnection
 
 
-_POOLS = {"http": _Pool, "https": _TLSPool}
+_POOLS = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}

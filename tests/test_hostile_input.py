@@ -121,3 +121,143 @@ def test_each_value_of_a_segment_is_encoded_and_cannot_change_the_route(compare,
     segments = path.split("/")
     assert segments[:2] == ["", "r"] and segments[3] == "compare" and len(segments) == 5
     assert unquote(segments[2]) == owner and unquote(segments[4]) == f"{base}...{head}"
+
+
+# -- careless local input: lone surrogates, deep payloads, header names ------------
+
+# Text that may hold lone surrogates (what os.fsdecode makes of non-UTF-8 bytes: '\udcff').
+# (st.text() never yields surrogates, whatever its alphabet: lists of characters joined do.)
+SURROGATE_TEXT = st.lists(st.one_of(st.characters(), st.sampled_from(["\ud800", "\udbff", "\udc80", "\udcff", "\udfff"])),
+                          max_size=12).map("".join)
+PLACES = ["item", "qs key", "qs value", "get kwarg", "post kwarg", "post key", "header", "form", "rpc variable"]
+
+
+@pytest.fixture(scope="module")
+def offline():
+    """A client that never sends: ``prepare()`` only."""
+    with restish.Client("http://h", resources={"/people/{id}": {"methods": ["GET", "POST"],
+                                                                "names": {"get": "getPerson"}}},
+                        retries=0) as api:
+        yield api
+
+
+def _prepare_at(api, place, text):
+    person = api.people["x"]
+    if place == "item":
+        return api.people[text].prepare("get")
+    if place == "qs key":
+        return person.prepare("get", qs={text: "v"})
+    if place == "qs value":
+        return person.prepare("get", qs={"k": text})
+    if place == "get kwarg":
+        return person.prepare("get", k=text)
+    if place == "post kwarg":
+        return person.prepare("post", k=text)
+    if place == "post key":
+        return person.prepare("post", **{f"k{text}": 1})
+    if place == "header":
+        return person.prepare("get", headers={"X-Text": text})
+    if place == "form":
+        return person.prepare("post", form={"k": text})
+    return api._rpc_resource(api.routes.rpc["getPerson"][0], "GET", {"id": text}, "getPerson").prepare("get")
+
+
+@BOUNDED
+@given(text=SURROGATE_TEXT, place=st.sampled_from(PLACES))
+def test_text_with_lone_surrogates_is_sent_or_an_invalid_value(offline, text, place):
+    try:
+        prepared = _prepare_at(offline, place, text)
+    except restish.RestishError:
+        return
+    assert prepared.url.isascii()  # what was accepted is encoded all the way
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(depth=st.integers(1, 6000), shape=st.sampled_from(["list", "dict"]),
+       how=st.sampled_from(["kwarg", "data", "qs", "nested kwarg"]))
+def test_a_payload_of_any_depth_is_sent_or_an_invalid_value(offline, depth, shape, how):
+    value = 1
+    for _ in range(depth):
+        value = [value] if shape == "list" else {"a": value}
+    person = offline.people["x"]
+    try:
+        if how == "kwarg":
+            person.prepare("post", k=value)
+        elif how == "data":
+            person.prepare("post", data=value)
+        elif how == "qs":
+            person.prepare("get", qs={"k": value})
+        else:
+            person.prepare("post", object_content=value)
+    except restish.RestishError:
+        pass
+
+
+HEADER_NAMES = st.lists(st.one_of(st.sampled_from(list("\n\r\t :;,\x00\x7f\xe9\u20ac\ud800")),
+                                  st.sampled_from(list("Xx-_Ak09!#$%&'*+.^`|~"))), max_size=10).map("".join)
+TOKEN = __import__("re").compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+@BOUNDED
+@given(name=HEADER_NAMES, where=st.sampled_from(["client", "call", "auth"]))
+def test_any_header_name_is_sent_or_an_invalid_value(fault, name, where):
+    try:
+        if where == "client":
+            api = restish.Client(fault.url, resources=None, retries=0, headers={name: "v"})
+            answer = api.json.get()
+        elif where == "auth":
+            api = restish.Client(fault.url, resources=None, retries=0, auth=restish.auth.Headers({name: "v"}))
+            answer = api.json.get()
+        else:
+            api = restish.Client(fault.url, resources=None, retries=0)
+            answer = api.json.get(headers={name: "v"})
+    except restish.InvalidValue:
+        assert not TOKEN.fullmatch(name)  # only names HTTP cannot carry are refused
+        return
+    api.close()
+    assert TOKEN.fullmatch(name)
+    assert {k.lower(): v for k, v in answer["headers"].items()}[name.lower()] == "v"  # the server got it
+
+
+@pytest.mark.parametrize("args", [[b"GET", b"people/\xff"], [b"GET", b"people", b"k==\xff\xfe"], [b"GET", b"\xff"],
+                                  [b"POST", b"people", b"\xff:=1"]])
+def test_non_utf8_arguments_are_a_usage_error_not_a_traceback(fault, args):
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RESTISH_")}
+    done = subprocess.run([sys.executable.encode(), b"-m", b"restish", b"--url", fault.url.encode(), b"--no-map",
+                           b"--retries", b"0", *args], capture_output=True, env=env, timeout=60)
+    assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
+    assert done.returncode == 2, done.stderr
+
+
+# -- bad maps and documents: MapError, never TypeError or UnicodeDecodeError ---------
+
+@pytest.mark.parametrize("build, words", [
+    (lambda: restish.Client("http://h", resources={"/c/{h}": {"methods": ["GET"], "params": {"h": ["sha1"]}}}),
+     "unknown transform ['sha1']"),
+    (lambda: restish.Client.from_openapi({"swagger": "2.0", "info": {"title": "x", "version": "1"}, "host": "h",
+                                          "schemes": 5, "paths": {}}),
+     "Swagger 'schemes' must be a list"),
+    (lambda: restish.Client("http://h", resources=__import__("io").BytesIO(b"/a:\n  methods: [GET]\n  doc: caf\xe9\n")),
+     "cannot read resources: not UTF-8"),
+    (lambda: restish.Client("http://h", resources={"/a": {"methods": ["POST"]}},
+                            defaults=__import__("io").BytesIO(b"/a:\n  post: {x: caf\xe9}\n")),
+     "cannot read defaults: not UTF-8"),
+    (lambda: restish.Client.from_openapi(__import__("io").BytesIO(b"openapi: 3.0.0\ninfo: {title: caf\xe9}\n"), url="http://h"),
+     "cannot read OpenAPI document: not UTF-8"),
+], ids=["params list", "schemes 5", "map bytes", "defaults bytes", "openapi bytes"])
+def test_a_bad_map_or_document_is_a_map_error(build, words):
+    with pytest.raises(restish.MapError, match=__import__("re").escape(words)):
+        build()
+
+
+@pytest.mark.parametrize("call", [
+    lambda api: api.people["x"].prepare("post", k="caf\udce9"),
+    lambda api: api.people["x"].prepare("post", data="caf\udce9"),
+    lambda api: api.people["x"].prepare("post", data={"caf\udce9": 1}),
+])
+def test_a_lone_surrogate_in_a_json_body_is_an_invalid_value(offline, call):
+    with pytest.raises(restish.InvalidValue, match=r"^POST /people/x: .*'\\udce9', a lone surrogate"):
+        call(offline)
