@@ -7,7 +7,8 @@ process calling ``Client(...).stream.get(n=SIZE, stream_to=FILE)``. Both are tim
 wall clock from start to exit (start-up included, the same for both kinds), and their
 peak resident set is read from the kernel (``wait4``'s ``ru_maxrss``). The growth is
 that peak minus the peak of the same command fetching 64 KiB, measured in the same
-round: what the body itself costs. Rounds are interleaved (``--repeat``); the table
+round: what the body itself costs. The CPU time (user + system, from ``wait4``) is
+the figure that the machine's load moves least. Rounds are interleaved (``--repeat``); the table
 shows the largest growth and the median speed. Target: growth under 64 MiB. The file
 goes to ``/dev/shm`` when it has room (else ``--dir`` or the system temp dir): on a
 shared disk, writeback stalls swing one run by 2x and drown the difference measured.
@@ -62,7 +63,7 @@ def download_commands(url: str, size: int, out: str) -> Dict[str, List[str]]:
 
 
 def run_measured(argv: List[str], out: str) -> tuple:
-    """``(wall seconds, peak RSS bytes, bytes in out)`` of one run of ``argv``."""
+    """``(wall seconds, peak RSS bytes, bytes in out, CPU seconds)`` of one run of ``argv``."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env=_env(), cwd=os.path.dirname(out))
@@ -74,7 +75,7 @@ def run_measured(argv: List[str], out: str) -> tuple:
     proc.stderr.close()
     written = os.path.getsize(out)
     os.unlink(out)
-    return elapsed, usage.ru_maxrss * 1024, written
+    return elapsed, usage.ru_maxrss * 1024, written, usage.ru_utime + usage.ru_stime
 
 
 def measure_downloads(size: int, repeat: int, directory: str) -> Dict[str, dict]:
@@ -88,15 +89,17 @@ def measure_downloads(size: int, repeat: int, directory: str) -> Dict[str, dict]
             labels = list(runs)
             shift = round_ % len(labels)
             for label in labels[shift:] + labels[:shift]:
-                _, small_peak, _ = run_measured(download_commands(url, SMALL, out)[label], out)
-                seconds, peak, written = run_measured(download_commands(url, size, out)[label], out)
+                _, small_peak, _, _ = run_measured(download_commands(url, SMALL, out)[label], out)
+                seconds, peak, written, cpu = run_measured(download_commands(url, size, out)[label], out)
                 if written != size:
                     raise SystemExit(f"{label}: {written} of {size} bytes written")
-                runs[label].append((seconds, peak - small_peak))
+                runs[label].append((seconds, peak - small_peak, cpu))
     finally:
         server.shutdown()
         server.server_close()
-    return {label: {"growth": max(g for _, g in results), "mib_s": statistics.median(size / MiB / s for s, _ in results)}
+    return {label: {"growth": max(r[1] for r in results),
+                    "mib_s": statistics.median(size / MiB / r[0] for r in results),
+                    "cpu_s": statistics.median(r[2] for r in results)}
             for label, results in runs.items()}
 
 
@@ -131,11 +134,11 @@ def measure_startup(runs: int) -> Dict[str, float]:
 
 def report(size: int, downloads: Dict[str, dict], startup: Dict[str, float]) -> str:
     lines = [f"--download of {size / MiB:.0f} MiB from 127.0.0.1",
-             f"{'case':<36} {'peak RSS growth':>16} {'MiB/s':>8} {'vs stream_to=':>14}", "-" * 77]
+             f"{'case':<36} {'peak RSS growth':>16} {'MiB/s':>8} {'vs stream_to=':>14} {'CPU s':>6}", "-" * 84]
     reference = downloads["Client.get(stream_to=) (a script)"]["mib_s"]
     for label, figures in downloads.items():
         lines.append(f"{label:<36} {figures['growth'] / MiB:>12.1f} MiB {figures['mib_s']:>8.0f} "
-                     f"{figures['mib_s'] / reference:>13.2f}x")
+                     f"{figures['mib_s'] / reference:>13.2f}x {figures['cpu_s']:>6.2f}")
     growth = downloads["restish -o FILE GET (the command)"]["growth"]
     verdict = "ok" if growth < GROWTH_TARGET else "OVER"
     lines += [f"the command's growth: {growth / MiB:.1f} MiB (target < {GROWTH_TARGET // MiB} MiB: {verdict})", "",
