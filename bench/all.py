@@ -37,6 +37,7 @@ BENCHES: Dict[str, Tuple[List[str], List[str]]] = {
     "paging": ([], ["--items", "20000", "--repeat", "3"]),
     "transfer": (["--size", "256M"], ["--size", "64M", "--repeat", "1"]),
     "startup": ([], ["--runs", "9"]),
+    "cli": (["--size", "256M"], ["--size", "64M", "--repeat", "1", "--runs", "9"]),
 }
 
 
@@ -121,6 +122,15 @@ FIGURES: Dict[str, List[Figure]] = {
     "startup": [
         ("restish --help / import requests", "< 1",
          lambda r: _ratio(r.get("python -m restish --help"), r.get("python -c 'import requests'"))),
+    ],
+    "cli": [
+        ("restish -o FILE GET: memory growth, MiB", "< 64",
+         lambda r: r["downloads"]["restish -o FILE GET (the command)"]["growth"] / (1 << 20)),
+        ("restish -o FILE GET / stream_to=: CPU", "~ 1",
+         lambda r: _ratio(r["downloads"]["restish -o FILE GET (the command)"]["cpu_s"],
+                          r["downloads"]["Client.get(stream_to=) (a script)"]["cpu_s"])),
+        ("restish --version / http --version", "< 1",
+         lambda r: _ratio(r["startup_ms"].get("restish --version"), r["startup_ms"].get("http --version (httpie)"))),
     ],
 }
 
