@@ -104,15 +104,15 @@ def _properties(schema: Any, resolve: Resolve, where: str, depth: int) -> dict |
     if not isinstance(schema, Mapping) or depth > MAX_DEPTH:
         return None
     found = None
-    properties = schema.get("properties")
-    if isinstance(properties, Mapping):
-        found = dict(properties)
-    for key in _COMBINATIONS:
+    for key in _COMBINATIONS:  # in document order, the schema's own properties last (they win)
         parts = schema.get(key)
         for part in parts if isinstance(parts, list) else ():
             more = _properties(part, resolve, where, depth + 1)
             if more is not None:
-                found = {**more, **(found or {})}
+                found = {**(found or {}), **more}
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        found = {**(found or {}), **properties}
     if found is None and (schema.get("type") == "object" or "additionalProperties" in schema):
         return {}
     return found

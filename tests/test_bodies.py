@@ -3,6 +3,7 @@ form= bodies, schema-declared multipart fields, data= refusing company, and Acce
 
 httpbin's /anything echoes what it received: each test checks that.
 """
+import inspect
 import io
 
 import pytest
@@ -169,6 +170,18 @@ def test_a_body_that_takes_no_json_is_sent_as_its_encoding(hand, httpbin):
         "responses": {"200": {"description": "ok"}}}}}}
     with restish.Client.from_openapi(swagger, url=httpbin) as api:
         assert api.send(first_name="Ada")["form"] == {"first_name": "Ada"}
+
+
+def test_rpc_names_show_their_parameters_and_body_fields(spec, httpbin):
+    assert str(inspect.signature(spec.declare)) == "(*, first_name=..., object=..., extras=..., **kwargs)"
+    assert "Body fields: first_name, object, extras" in spec.declare.__doc__
+    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/files/{name}": {"delete": {
+        "operationId": "remove", "parameters": [{"name": "name", "in": "path", "required": True},
+                                                {"name": "force", "in": "query"}, {"name": "class", "in": "query"}],
+        "responses": {"204": {"description": "gone"}}}}}}
+    with restish.Client.from_openapi(doc, url=httpbin) as api:
+        assert str(inspect.signature(api.remove)) == "(*, name, force=..., **kwargs)"   # 'class' only by **kwargs
+        assert "Query parameters: class, force" in api.remove.__doc__
 
 
 def test_form_is_urlencoded(hand):
