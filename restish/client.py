@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import warnings
 import weakref
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -348,7 +349,15 @@ def _warn_shadowed(route_map: RouteMap, client: Client) -> None:
     _WARNED.add(route_map)
     reach = ", ".join(f"/{name} as api[{name!r}]" for name in shadowed)
     warnings.warn(ShadowedWarning(f"{route_map.source}: Client attributes hide top-level names of the map "
-                                  f"({', '.join(shadowed)}); reach {reach}"), stacklevel=3)
+                                  f"({', '.join(shadowed)}); reach {reach}"), stacklevel=_outside_restish())
+
+
+def _outside_restish() -> int:
+    """The ``stacklevel`` of the first caller outside restish: the user's Client(...) or from_openapi(...)."""
+    frame, level = sys._getframe(1), 2  # level 1 is our caller, which calls warnings.warn
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] == "restish":
+        frame, level = frame.f_back, level + 1
+    return level - 1
 
 
 def _check_trailing_slash(trailing_slash: Any, resources: Any) -> None:

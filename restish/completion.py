@@ -24,6 +24,8 @@ _STRING = r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*\""""
 CHAIN = rf"[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*|\s*\[\s*(?:{_STRING}|-?\d+)\s*\])*"
 _ATTRIBUTE = re.compile(rf"(?<![\w.\]'\"])(?P<expr>{CHAIN})\s*\.(?P<prefix>\w*)$")
 _KEY = re.compile(rf"(?<![\w.\]'\"])(?P<expr>{CHAIN})\s*\[\s*(?P<quote>['\"]?)(?P<prefix>[^'\"\[\]]*)$")
+# Inside a call's parentheses, after "(" or a previous argument: a keyword to offer.
+_KEYWORD = re.compile(rf"(?<![\w.\]'\"])(?P<expr>{CHAIN})\((?P<given>(?:[^()]*,)?\s*)(?P<prefix>\w*)$")
 _TAIL = 400  # only the end of a long line is looked at
 
 
@@ -65,7 +67,23 @@ def complete(text: str, namespace: Mapping[str, Any]) -> Completion | None:
         if quote:
             return Completion(prefix, tuple(Candidate(k, "resource") for k in keys))
         return Completion(prefix, tuple(Candidate(repr(k), "resource") for k in keys))
+    match = _KEYWORD.search(text)
+    if match:
+        return _keywords(match.group("expr"), match.group("given"), match.group("prefix"), namespace)
     return None
+
+
+def _keywords(expr: str, given: str, prefix: str, namespace: Mapping[str, Any]) -> Completion | None:
+    """``username=`` inside ``api.getUser(us``: the keyword-only parameters of a verb or RPC name."""
+    from .client import RpcMethod
+    from .verbs import BoundVerb
+    target = _walk(expr, namespace, callables=(RpcMethod, BoundVerb))
+    if not isinstance(target, (RpcMethod, BoundVerb)):
+        return None
+    used = set(re.findall(r"(\w+)\s*=", given))
+    names = [p.name for p in target.__signature__.parameters.values()
+             if p.kind is p.KEYWORD_ONLY and p.name not in used and p.name.startswith(prefix)]
+    return Completion(prefix, tuple(Candidate(f"{name}=", "param") for name in names))
 
 
 def _restish_types() -> tuple[type, ...]:
@@ -74,8 +92,11 @@ def _restish_types() -> tuple[type, ...]:
     return (Client, Resource)
 
 
-def _walk(expr: str, namespace: Mapping[str, Any]) -> Any:
-    """The restish object ``expr`` names, navigated without I/O; None for anything else."""
+def _walk(expr: str, namespace: Mapping[str, Any], callables: tuple[type, ...] = ()) -> Any:
+    """The restish object ``expr`` names, navigated without I/O; None for anything else.
+
+    ``callables``: the last step may also give one of these (a verb, an RPC name).
+    """
     try:
         tree = ast.parse(expr.strip(), mode="eval").body
     except (SyntaxError, ValueError):
@@ -99,7 +120,7 @@ def _walk(expr: str, namespace: Mapping[str, Any]) -> Any:
             value = getattr(value, key) if kind == "attr" else value[key]
         except Exception:  # an unknown name: nothing to offer (the call will say why)
             return None
-    return value if isinstance(value, kinds) else None
+    return value if isinstance(value, kinds + callables) else None
 
 
 def _attributes(target: Any) -> list[Candidate]:

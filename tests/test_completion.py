@@ -76,6 +76,17 @@ def test_a_prefix_keys_and_rpc_names(api):
     assert {"getUser", "getUsers", "getUserActivities"} <= rpc.keys() and set(rpc.values()) == {"rpc"}
 
 
+def test_keywords_inside_a_call_are_the_signatures():
+    kinto = restish.Client.from_openapi(str(REPO / "tests" / "data" / "kinto-swagger2.json"), url="http://k")
+    namespace = {"kinto": kinto}
+    found = complete("print(kinto.get_collections(bucket_id='b', _l", namespace)
+    assert found.prefix == "_l" and [c.text for c in found.candidates] == ["_limit="]
+    names = {c.text for c in complete("kinto.get_collections(", namespace).candidates}
+    assert {"bucket_id=", "_limit=", "_sort="} <= names
+    assert "bucket_id=" not in {c.text for c in complete("kinto.get_collections(bucket_id='b', ", namespace).candidates}
+    assert "_limit=" in {c.text for c in complete("kinto.buckets['b'].collections.get(", namespace).candidates}
+
+
 def test_nothing_but_restish_objects_is_touched(api):
     touched = []
 
@@ -104,7 +115,9 @@ def test_stdlib_repl_completes_after_item_access():
     try:
         child.expect_exact(">>> ")
         assert_item_menu(readline_menu(child))
-        child.send("act\t")  # completes the unique name, then Enter shows the proxy
+        child.send("\x15api.getUser(us\t")  # a keyword of the RPC name's signature
+        child.expect_exact("username=")
+        child.send("\x15api.people['alice'].act\t")  # completes the unique name, then Enter shows the proxy
         child.sendline("")
         child.expect_exact("<ResourceCollection /people/alice/activities GET POST HEAD>")
         child.sendline("import rlcompleter, readline; readline.get_completer().__class__.__name__")

@@ -126,6 +126,7 @@ def test_a_shadowed_top_level_name_warns_once_and_is_reached_with_item_access(ht
         api = restish.Client(httpbin, resources=routes)
     messages = [str(w.message) for w in caught if issubclass(w.category, restish.ShadowedWarning)]
     assert len(messages) == 1
+    assert [w.filename for w in caught] == [__file__]  # it points at the user's Client(...) line
     assert "reach /headers as api['headers'], /get as api['get']" in messages[0]
     with warnings.catch_warnings():
         warnings.simplefilter("error", restish.ShadowedWarning)
