@@ -39,6 +39,15 @@ def test_a_multipart_upload_is_stored(api, flask_app, tmp_path):
     assert stored["files"][0]["sha256"] == hashlib.sha256(content).hexdigest()
 
 
+def test_form_fields_beside_a_file_are_plain_form_fields(api, flask_app, tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"notes")
+    api.files.post(upload_file=path, form={"description": "my notes", "tags": ["a", "b"]})
+    stored = flask_app.config["STORED"]
+    assert stored["forms"] == [{"description": ["my notes"], "tags": ["a", "b"]}]
+    assert [(f["field"], f["size"]) for f in stored["files"]] == [("file", 5)]
+
+
 def test_a_raw_body_is_stored_byte_for_byte(api, flask_app):
     body = bytes(range(256)) * 300
     api.raw.put(data=body)
