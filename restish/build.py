@@ -68,10 +68,10 @@ def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | No
         raise MethodNotAllowed(method, resource.path, resource.methods)
     options = {k: kwargs.pop(k) for k in RESERVED.intersection(kwargs)}
     files = {k: kwargs.pop(k) for k in [k for k in kwargs if k.startswith(UPLOAD_PREFIX)]}
-    shape = resource._body_shape(method)
     if method in payloads.QUERY_VERBS:
-        query = kwargs
+        shape, query = _NO_BODY, kwargs  # what the map says of a body does not matter: there is none
     else:  # the query parameters a body verb declares (GitHub's upload ?name=, a DELETE's ?force=)
+        shape = resource._body_shape(method)
         query = {k: kwargs.pop(k) for k in [k for k in kwargs if k in shape.query and not _declared(shape, k)]}
     try:
         encoded = _query(sender, resource, method, query, options.get("qs"), url)
@@ -98,6 +98,9 @@ def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | No
         call.close()  # the upload's files were opened already
         raise
     return call
+
+
+_NO_BODY = payloads.BodyShape(None)
 
 
 def result(call: Call, response: requests.Response) -> Any:

@@ -174,10 +174,18 @@ def form_pairs(fields: Mapping[str, Any], what: str = "form field", where: str =
 
 def _urlencoded(pairs: list[tuple[str, str]], where: str) -> str:
     try:
-        return "&".join(f"{quote_plus(key)}={quote_plus(text)}" for key, text in pairs)
+        return "&".join(f"{_quoted(key)}={_quoted(text)}" for key, text in pairs)
     except UnicodeEncodeError as exc:
         part = "a name" if any(exc.object is key for key, _ in pairs) else "a value"
         raise InvalidValue(f"{part} in {where} {_surrogate(exc)}") from None
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch  # what quote_plus leaves as it is
+
+
+def _quoted(text: str) -> str:
+    """``quote_plus(text)``; plain text (most names and numbers) is returned without the work."""
+    return text if _PLAIN(text) else quote_plus(text)
 
 
 def quoted(text: str, safe: str, what: str) -> str:
