@@ -49,6 +49,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 FIXED_SAFE = "-._~!$&'()*+,;=:@"  # sub-delims and ':' '@' are legal in a path segment
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch  # a segment quote() would return unchanged
 
 
 def _sha1(value: str) -> str:
@@ -442,11 +443,12 @@ class _Builder:
 
     def freeze(self, name: str = "") -> Node:
         return Node(
-            fixed=MappingProxyType({k: b.freeze(k) for k, b in self.fixed.items()}),
+            # A leaf (most nodes of a big map) shares one empty mapping.
+            fixed=MappingProxyType({k: b.freeze(k) for k, b in self.fixed.items()}) if self.fixed else _EMPTY,
             var=self.var.freeze() if self.var else None,
             route=self.route,
             transform=TRANSFORMS[self.transform] if self.transform else None,
-            segment=quote(name, safe=FIXED_SAFE),
+            segment=name if _PLAIN_SEGMENT(name) else quote(name, safe=FIXED_SAFE),
             suffix="/" if self.route is not None and self.route.trailing_slash else "",
         )
 
@@ -457,6 +459,9 @@ class _Compiler:
         self.root = _Builder()
         self.routes: dict[str, Route] = {}
         self.rpc: dict[str, tuple] = {}
+        # Equal small values (a route's verbs, its variable names) shared by every route that
+        # has them: a map of 100,000 routes holds a handful of verb sets, not 100,000.
+        self.shared: dict = {}
 
     def fail(self, reason: str, *keys: Any) -> MapError:
         """MapError at the line of the deepest of ``keys`` (route, key, subkey) the map has."""
@@ -473,7 +478,7 @@ class _Compiler:
             key = sorted(map(str, unknown))[0]
             raise self.fail(f"route {template}: unknown key {key!r} (known: {', '.join(sorted(ROUTE_KEYS))})", template, key)
         segments = self.segments(template)
-        variables = _variables(template)
+        variables = self.share(_variables(template))
         methods = self.methods(template, spec.get("methods"))
         doc, docs = self.doc(template, spec.get("doc"), methods)
         names, aliases = self.names(template, spec)
@@ -487,7 +492,7 @@ class _Compiler:
             templates=self.templates(template, spec.get("templates"), methods, names, aliases),
             paginate=self.paginate(template, spec.get("paginate")),
             items=self.items(template, spec.get("items")),
-            defaults=MappingProxyType(dict(defaults)),
+            defaults=MappingProxyType(dict(defaults)) if defaults else _EMPTY,
             docs=docs,
             fields=self.fields(template, spec.get("fields"), methods),
             multipart=self.name_lists(template, "multipart", spec.get("multipart"), methods),
@@ -499,6 +504,10 @@ class _Compiler:
         self.routes[template] = route
         for name, verb in {**{n: v for v, n in names.items()}, **aliases}.items():
             self.rpc[name] = (route, verb)
+
+    def share(self, value: Any) -> Any:
+        """``value``, or an equal one met before (see ``shared``)."""
+        return self.shared.setdefault(value, value)
 
     def per_verb(self, template: str, key: str, value: Any, methods: frozenset) -> dict:
         """``{VERB: value}`` from a ``key:`` mapping of verbs the route allows."""
@@ -586,7 +595,7 @@ class _Compiler:
         unknown = verbs - set(VERBS)
         if unknown:
             raise self.fail(f"route {template}: unknown method {sorted(unknown)[0]!r} (known: {' '.join(VERBS)})", template, "methods")
-        return frozenset(verbs)
+        return self.share(frozenset(verbs))
 
     def doc(self, template: str, doc: Any, methods: frozenset) -> tuple[str | None, Mapping[str, str]]:
         """``(doc, {VERB: doc})`` from a string, or from a mapping of verbs to strings.
@@ -622,6 +631,8 @@ class _Compiler:
         names = spec.get("names") or {}
         if not isinstance(names, Mapping):
             raise self.fail(f"route {template}: 'names' must map verbs to names", template, "names")
+        if not names:
+            return _EMPTY, _EMPTY
         out: dict[str, str] = {}
         more: dict[str, str] = {}
         for verb, given in names.items():
@@ -643,7 +654,7 @@ class _Compiler:
                     more[name] = verb
                 else:
                     out[verb] = name
-        return MappingProxyType(out), MappingProxyType(more)
+        return MappingProxyType(out), MappingProxyType(more) if more else _EMPTY
 
     def templates(self, template: str, templates: Any, methods: frozenset, names: Mapping,
                   aliases: Mapping) -> Mapping[str, str]:
