@@ -42,8 +42,8 @@ class PooledAdapter(wire.Adapter):
     """requests' ``HTTPAdapter`` (reading responses as :mod:`restish.wire` says), its per-call
     lookups remembered while they hold.
 
-    - The pool of an origin and TLS settings is kept until urllib3 closes it
-      (the pool manager drops it, or the adapter is closed), then looked up again.
+    - The pool of an origin and TLS settings is kept until it is closed (the
+      adapter closes those it kept when it is closed), then looked up again.
     - Its TLS settings are applied once, when it is first used.
     - Without a proxy, the request line is the URL's path (what requests
       computes by parsing it twice).
@@ -104,8 +104,10 @@ class PooledAdapter(wire.Adapter):
         return response
 
     def close(self) -> None:
+        pools, self._pools = self._pools, {}
+        for pool in pools.values():
+            pool.close()  # one the pool manager dropped (it closes none) is still held here
         super().close()
-        self._pools = {}
 
 
 @functools.lru_cache(maxsize=64)

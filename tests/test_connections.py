@@ -50,3 +50,23 @@ def test_a_client_shared_by_32_threads_neither_warns_nor_opens_a_socket_per_call
         # instead of opening (and throwing away) one per call past its first 10.
         assert server.accepted <= 2 * threads, server.accepted
     assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
+
+
+def test_a_pool_the_pool_manager_dropped_is_closed_with_the_adapter():
+    # urllib3's pool manager forgets the pools it drops without closing them; restish's
+    # adapter keeps using a dropped one, so its close() must close it too.
+    import requests
+
+    from restish.adapter import PooledAdapter
+
+    with FaultServer() as one, FaultServer() as two:
+        session = requests.Session()
+        session.mount("http://", PooledAdapter(pool_connections=1))  # room for one pool only
+        first = restish.Client(one.url, resources=None, retries=0, session=session)
+        second = restish.Client(two.url, resources=None, retries=0, session=session)
+        first.json.get()
+        second.json.get()  # the manager drops the first origin's pool
+        first.json.get()   # the adapter still has it: the same connection
+        assert (one.accepted, one.open_connections()) == (1, 1)
+        first.close()
+        assert one.open_connections(want=0) == 0 and two.open_connections(want=0) == 0
