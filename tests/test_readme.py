@@ -1,4 +1,4 @@
-"""The README's Python examples, run as written and in order against the demo API.
+"""The README's Python examples and its commands aimed at the demo, run as written and in order.
 
 ``http://localhost:8081`` (where ``restish demo`` serves) is replaced by the URL of a
 demo started on a free port with the same people. ``>>>`` blocks run as doctests, so
@@ -6,7 +6,11 @@ their shown results are checked too. A block is left out only when a
 ``.. test_readme: skip, <why>`` comment stands right before it.
 """
 import doctest
+import os
 import re
+import shlex
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -66,3 +70,24 @@ def _doctest(code, namespace, line):
     runner.run(test, clear_globs=False)
     if runner.failures:
         pytest.fail(f"README.rst, block at line {line}: {runner.failures} example(s) failed (see the output above)")
+
+
+def test_the_commands_against_the_demo_run_as_written(tmp_path):
+    """The README's ``restish --url http://localhost:8081 ...`` lines, in order, as a shell would split them."""
+    text = README.read_text(encoding="utf-8").replace("\\\n", " ")
+    lines = [line.split("#")[0].strip() for line in text.splitlines()
+             if line.strip().startswith("restish --url http://localhost:8081")]
+    assert len(lines) >= 2
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "PYTHONPATH": str(README.parent), "NO_COLOR": "1"}
+    with DemoServer(seed=True) as server:
+        outputs = []
+        for line in lines:
+            argv = shlex.split(line.replace("http://localhost:8081", server.url))
+            done = subprocess.run([sys.executable, "-m", "restish", *argv[1:]], cwd=tmp_path, env=env,
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, (line, done.stdout, done.stderr)
+            outputs.append(done.stdout)
+        stored = [a for a in server.app.store.activities.values() if a["object"].get("content") == "hi"]
+    assert len(stored) == 1  # the first line posted it once
+    assert '"content": "hi"' in outputs[-1]  # and the session's token read it back
