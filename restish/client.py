@@ -7,7 +7,9 @@ proxy, RPC-style names, login, ``concurrently()`` and ``from_openapi()``.
 """
 from __future__ import annotations
 
+import copy
 import functools
+import pickle
 import inspect
 import sys
 import warnings
@@ -17,11 +19,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import requests
 
-from . import helpdoc, paging
+from . import helpdoc, keep, paging
 from . import login as _login
 from .errors import InvalidValue, MapError, ShadowedWarning, UnknownItem
 from .payloads import QUERY_VERBS, quoted
-from .redact import redact_url
+from .redact import is_secret_name, redact_url
 from .resources import ROOT_ATTRIBUTES, NotAContainer, Resource, ResourceCollection, _quoted
 from .routes import RouteMap, bundled_path, fill_segment, load_map, parse_segment
 from .sending import DEFAULT_TIMEOUT, Sender
@@ -176,7 +178,16 @@ class Client(Sender, NotAContainer):
         return f"<restish.Client {redact_url(self.url)} ({mode})>"
 
     def __reduce__(self):
-        return (_restore_client, (self._settings,))
+        # No secret in the pickle: see restish.keep. The URL without user info (auth holds it),
+        # no auth, no session, no secret-named header; a handle finds them in this process.
+        settings = self._settings
+        headers = settings["headers"]
+        public = {k: v for k, v in headers.items() if not is_secret_name(str(k))} if headers else headers
+        session = settings["session"]
+        secret = (self.auth is not None or public != headers
+                  or (session is not None and bool(session.auth or session.cookies)))
+        return (_restore_client, (dict(settings, url=self.url, auth=None, headers=public, session=None),
+                                  keep.handle_for(self), secret))
 
     def _check_rpc_names(self) -> None:
         """MapError for an RPC name that a Client attribute (method or instance attribute) hides,
@@ -379,5 +390,18 @@ def _choose_map(resources: Any, defaults: Any, trailing_slash: bool = False) -> 
     return load_map(resources, None if defaults is BUNDLED else defaults, trailing_slash)
 
 
-def _restore_client(settings: dict) -> Client:
-    return Client(**settings)
+def _restore_client(settings: dict, handle: str | None = None, secret: bool = False) -> Client:
+    """A pickled Client: with its original's credentials when that lives in this process."""
+    source = keep.original(handle) if handle else None
+    if source is None:
+        client = Client(**settings)
+        if secret:
+            client.auth = keep.Forgotten()  # a call says so, instead of going out without auth
+        return client
+    given = source._settings
+    session = given["session"]
+    if session is not None:
+        session = pickle.loads(pickle.dumps(session))  # a copy, as pickling the session gave before
+    client = Client(**dict(settings, url=given["url"], headers=given["headers"], session=session))
+    client.auth, client._grant = source.auth, copy.copy(source._grant)  # a login's token and grant too
+    return client

@@ -113,11 +113,16 @@ def _token_answer(client: "Account", url: str, form: dict | None, what: str, sec
     ``not_found``: the message's end for a 404 or 405 (no such endpoint there).
     ``send``: ``json=`` or ``bearer=`` for :meth:`Account._side_request`."""
     where = f"{what} at {redact_url(url)}"
+    failure = None
     try:
         response = client._side_request("POST", url, form, **send)
     except TransportError as exc:
-        # ``from None``: the chained request would carry the form, password included.
-        raise LoginUnreachable(scrub_secrets(f"{where} failed: {exc}", secrets), "POST", url) from None
+        failure = scrub_secrets(f"{where} failed: {exc}", secrets)
+    if failure is not None:
+        # Raised outside the except block: ``from None`` hides the chained error, but
+        # ``__context__`` would still hold it, and through it the request: the form,
+        # password included.
+        raise LoginUnreachable(failure, "POST", url)
     if response.status_code in (404, 405) and not_found:
         raise LoginError(f"{where} failed: {response.status_code}; {not_found}") from None
     if response.status_code >= 400:

@@ -22,12 +22,33 @@ import requests
 
 from .curl import shown_body, to_curl
 from .errors import TransportError
-from .redact import redact_headers, redact_url, scrub, secret_values, spelled
+from .redact import redact_headers, redact_url, redact_urls, scrub, secret_values, spelled
 
 __all__ = ["log", "bodies", "answered", "failed"]
 
 log = logging.getLogger("restish")
 log.addHandler(logging.NullHandler())  # a library never prints unless asked
+
+
+class _Redacting(logging.Filter):
+    """Masks the URLs in urllib3's own log lines: at DEBUG it logs every request line,
+    query string and all (``GET /x?access_token=... HTTP/1.1``), and each retry's URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format is the logging module's to report
+            return True
+        masked = redact_urls(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+_REDACTING = _Redacting()
+for _name in ("urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry"):
+    if _REDACTING not in logging.getLogger(_name).filters:
+        logging.getLogger(_name).addFilter(_REDACTING)
 bodies = logging.getLogger("restish.bodies")
 BODY_LIMIT = 2000
 

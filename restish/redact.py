@@ -1,6 +1,8 @@
 """Keep secrets out of messages, logs, reprs and curl lines: find them, mask them, scrub them."""
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
@@ -115,6 +117,15 @@ def redact_text(text: str) -> str:
     return _USERINFO.sub(rf"\1{MASK}@", text)
 
 
+_URLISH = re.compile(r"[^\s\"']*[?#@][^\s\"']*")  # a word that may hold user info, a query or a fragment
+
+
+def redact_urls(text: str) -> str:
+    """Free text with every URL or request target in it redacted as :func:`redact_url` does
+    (urllib3's ``"GET /x?access_token=... HTTP/1.1"`` log lines)."""
+    return _URLISH.sub(lambda word: redact_url(word[0]), text) if ("?" in text or "#" in text or "@" in text) else text
+
+
 # -- secrets a request carries ---------------------------------------------
 
 _FORM = "application/x-www-form-urlencoded"
@@ -142,6 +153,7 @@ def secret_values(prepared: requests.PreparedRequest) -> frozenset[str]:
     for name, value in prepared.headers.items():
         if masked_header(prepared, name) and name.lower() not in _NAMES_NOT_SECRETS:
             found.update((value, value.split(" ", 1)[-1]))
+            found.update(_basic_credentials(value))
     query = urlsplit(prepared.url or "").query
     if query:
         found.update(value for name, value in parse_qsl(query) if is_secret_name(name))
@@ -153,6 +165,18 @@ def secret_values(prepared: requests.PreparedRequest) -> frozenset[str]:
     # "no" in an answer would hide the answer, not a secret. A secret the caller names
     # (login's password and tokens, ``RequestError(secrets=)``) is masked whatever its length.
     return frozenset(value for value in found if len(value) >= _FLOOR)
+
+
+def _basic_credentials(value: str) -> tuple[str, ...]:
+    """``user:password`` and the password of a ``Basic`` value: a server may echo them decoded."""
+    scheme, _, encoded = value.partition(" ")
+    if scheme.lower() != "basic":
+        return ()
+    try:
+        pair = base64.b64decode(encoded.strip(), validate=True).decode("latin-1")
+    except (ValueError, binascii.Error):
+        return ()
+    return pair, pair.partition(":")[2]
 
 
 def secret_spellings(secret: str) -> set[str]:
