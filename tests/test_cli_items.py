@@ -1,7 +1,6 @@
 """The command's request side: httpie's items, stdin bodies, PATH as a URL, --timeout,
 --retries, --verify, --form and --no-expand; checked on what the server received."""
 import json
-import os
 import subprocess
 import sys
 import time

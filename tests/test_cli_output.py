@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from cli_run import TOKEN, clean_env, out_json, restish
+from cli_run import TOKEN, out_json, restish
 from paging_server import PagingServer
 from restish.demo.serve import DemoServer
 from servers import pattern_bytes
@@ -83,6 +83,18 @@ def test_verbose_escapes_control_characters_a_server_puts_in_headers(fault):
     done = restish("--url", fault.url, "--no-map", "-v", "GET", "with-headers?h=X-Evil:%1B[2Jboom")
     assert done.returncode == 0 and b"\x1b" not in done.stderr
     assert "< X-Evil: \\x1b[2Jboom" in done.stderr.decode()
+
+
+def test_verbose_says_each_retry(fault):
+    key = uuid.uuid4().hex
+    ok = restish("--url", fault.url, "--no-map", "-v", "--retries", "2", "GET", f"flaky/{key}", "fail==2")
+    err = ok.stderr.decode()
+    assert ok.returncode == 0 and fault.hits(key) == 3
+    assert err.count(f"restish: retrying GET /flaky/{key}?fail=2 after 503 in ") == 2, err
+    key = uuid.uuid4().hex
+    failed = restish("--url", fault.url, "--no-map", "-v", "--retries", "1", "GET", f"flaky/{key}", "fail==5")
+    err = failed.stderr.decode()
+    assert failed.returncode == 1 and err.count("restish: retrying GET") == 1 and fault.hits(key) == 2, err
 
 
 def test_verbose_after_a_transport_error_shows_what_was_tried(fault):

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 from ..errors import RequestError, RestishError, TransportError
 from .common import OK, VERBS, UsageError
 from .connect import base_url, make_client
-from .exchange import parts_to_print, show_exchange, show_request
+from .exchange import parts_to_print, show_exchange, show_request, show_retries
 from .items import Items, parse_items
 from .target import Target, navigate, resolve
 
@@ -34,9 +34,12 @@ def run_call(args: argparse.Namespace, subcommands: Sequence[str] = ()) -> int:
         from ..curl import to_curl
         print(to_curl(resource.prepare(method, **kwargs)))
         return OK
+    stop_showing = show_retries(sys.stderr) if args.verbose else None
     try:
         return _send(args, client, resource, method, kwargs, letters)
     finally:
+        if stop_showing is not None:
+            stop_showing()
         if session is not None and client.last_response is not None:
             session.save(client)
 

@@ -2,7 +2,8 @@
 
 httpie's letters choose the parts: ``H`` request headers, ``B`` request body,
 ``h`` response headers, ``b`` response body (printed by the caller). Every hop
-is shown, redirects first: ``> `` starts a request line, ``< `` a response line.
+is shown, redirects first: ``> `` starts a request line, ``< `` a response line; with
+``-v``, each retry too (restish.retry's log lines).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, TextIO
 
 from .common import UsageError, printable
 
-__all__ = ["parts_to_print", "show_exchange", "show_request", "LETTERS"]
+__all__ = ["parts_to_print", "show_exchange", "show_request", "show_retries", "LETTERS"]
 
 LETTERS = "HBhb"
 BODY_LIMIT = 10_000  # characters of a request body shown: enough to read, not a whole upload
@@ -58,3 +59,25 @@ def show_request(request: Any, letters: str, out: TextIO) -> None:
             lines += [f"> {line}" for line in body.splitlines()]
     if lines:
         out.write("\n".join(lines) + "\n\n")
+
+
+def show_retries(err: Any) -> Any:
+    """-v: each retry and each decision not to retry (restish.retry's DEBUG lines) on stderr,
+    so a slow failure says what it waited for. Returns the function that stops it."""
+    import logging
+
+    class _Printable(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return printable(f"restish: {record.getMessage()}")
+
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(_Printable())
+    log = logging.getLogger("restish.retry")
+    level = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+
+    def stop() -> None:
+        log.removeHandler(handler)
+        log.setLevel(level)
+    return stop

@@ -59,8 +59,9 @@ def colour_enabled(out: TextIO) -> bool:
     """Colour on a terminal, unless NO_COLOR is set (https://no-color.org) or pygments is missing."""
     if os.environ.get("NO_COLOR") or not _isatty(out):
         return False
+    import importlib
     try:
-        import pygments  # noqa: F401  (the extra restish[cli])
+        importlib.import_module("pygments")  # the extra restish[cli]
     except ImportError:
         return False
     return True
@@ -68,9 +69,9 @@ def colour_enabled(out: TextIO) -> bool:
 
 def _write_json(text: str, out: TextIO) -> None:
     if colour_enabled(out):
-        from pygments import highlight
-        from pygments.formatters import TerminalFormatter
-        from pygments.lexers import JsonLexer
+        from pygments import highlight  # type: ignore[import-untyped]
+        from pygments.formatters import TerminalFormatter  # type: ignore[import-untyped]
+        from pygments.lexers import JsonLexer  # type: ignore[import-untyped]
         out.write(highlight(text, JsonLexer(), TerminalFormatter()))
     else:
         out.write(text + "\n")

@@ -84,7 +84,8 @@ class Session:
 
     def save(self, client: Any) -> None:
         """Write the client's cookies and token (if its auth holds one) to the session file."""
-        data = {"cookies": [{k: getattr(c, k) for k in _COOKIE_FIELDS} for c in client.session.cookies]}
+        data: dict[str, Any] = {"cookies": [{k: getattr(c, k) for k in _COOKIE_FIELDS}
+                                            for c in client.session.cookies]}
         auth = self._auth_record(client.auth)
         if auth:
             data["auth"] = auth
