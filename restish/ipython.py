@@ -53,10 +53,13 @@ def _make_matcher(shell: Any) -> Any:
 
 
 def load_ipython_extension(shell: Any) -> None:
-    """Called by ``%load_ext restish``: install the matcher once."""
+    """Called by ``%load_ext restish``: install the matcher and the ``?`` transformer once."""
     matchers = shell.Completer.custom_matchers
     if not any(getattr(m, "matcher_identifier", None) == _IDENTIFIER for m in matchers):
-        matchers.insert(0, _make_matcher(shell))
+        try:
+            matchers.insert(0, _make_matcher(shell))
+        except ImportError:  # IPython before 8.6 has no matcher API v2: the rest still works
+            print("restish: completion after item access needs IPython 8.6 or later")
     if help_with_items not in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.append(help_with_items)
 
