@@ -12,7 +12,8 @@ import pytest
 from cli_run import TOKEN, out_json, restish
 from paging_server import PagingServer
 from restish.demo.serve import DemoServer
-from servers import pattern_bytes
+from servers import WSGIServer, pattern_bytes
+from token_server import TokenApp
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +174,32 @@ def test_session_keeps_the_login_token_private_and_never_the_password(demo, tmp_
     assert again["username"] == user
     without = restish("--url", demo, "GET", f"people/{user}", env=env)
     assert without.returncode == 1 and b"401" in without.stderr
+
+
+def test_session_keeps_the_token_a_renewal_brings(tmp_path):
+    """The first protected call finds its fresh token expired: the client logs in again
+    (the password is in memory for this call only) and tells the session the new token."""
+    app = TokenApp()
+    expired = []
+
+    def expiring(environ, start_response):
+        if environ["PATH_INFO"] == "/things" and not expired:
+            expired.append(True)
+            app.expire()
+        return app(environ, start_response)
+
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    with WSGIServer(expiring) as server:
+        app.url = server.url
+        base = ["--url", server.url, "--no-map", "--session", "s"]
+        first = out_json(restish(*base, "--login", "--user", "alice:s3cret-pw", "GET", "things", env=env))
+        assert first["user"] == "alice" and app.grants() == ["password", "password"]
+        kept = json.loads(next(tmp_path.glob("restish/sessions/*/s.json")).read_text())
+        assert kept["auth"] == {"kind": "bearer", "token": "access-2-alice"}
+        assert "s3cret-pw" not in json.dumps(kept)
+        # The renewed token serves the next call, with no credentials given.
+        assert out_json(restish(*base, "GET", "things", env=env))["user"] == "alice"
+        assert app.grants() == ["password", "password"]
 
 
 def test_session_keeps_cookies_per_host(httpbin, tmp_path):
