@@ -271,7 +271,7 @@ def _merged(*layers: Mapping[str, Any] | None) -> CaseInsensitiveDict:
         if not layer:
             continue
         # requests' CaseInsensitiveDict holds its pairs in _store: read at C speed, not key by key.
-        pairs = layer._store.values() if type(layer) is CaseInsensitiveDict else layer.items()  # type: ignore[attr-defined]
+        pairs = layer._store.values() if isinstance(layer, CaseInsensitiveDict) else layer.items()  # type: ignore[attr-defined]
         for name, value in pairs:
             if not isinstance(name, (str, bytes)):
                 check_header_validity((name, value))  # raises InvalidHeader, as requests would

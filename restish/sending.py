@@ -30,6 +30,20 @@ DEFAULT_TIMEOUT = (5, 30)
 USER_AGENT = f"restish/{__version__} python-requests/{requests.__version__}"
 
 
+_NO_NAME = object()
+
+
+class ClientHeaders(CaseInsensitiveDict):
+    """``api.headers``: the headers sent with every call. It shadows a ``/headers`` path, so
+    ``api.headers.get()`` with no name says how to reach that path instead of a bare TypeError."""
+
+    def get(self, key: Any = _NO_NAME, default: Any = None) -> Any:
+        if key is _NO_NAME:
+            raise TypeError("api.headers is the client's headers, a mapping: get() takes a header name; "
+                            "to call GET /headers, use api['headers'].get()")
+        return super().get(key, default)
+
+
 class Sender:
     """Settings and the send chain of one base URL; see :class:`restish.Client` for the arguments."""
 
@@ -61,7 +75,7 @@ class Sender:
         self.auth = auth if auth is not None else url_auth
         self.on_token = on_token  # told of every new token (login, renewal)
         self._grant: login.TokenGrant | None = None  # set by login(): how to renew
-        self.headers = CaseInsensitiveDict({"User-Agent": USER_AGENT, **(headers or {})})
+        self.headers = ClientHeaders({"User-Agent": USER_AGENT, **(headers or {})})
         self.retries = retries
         self.expand = expand
         self.session = session if session is not None else requests.Session()

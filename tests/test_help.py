@@ -182,3 +182,11 @@ def test_bare_import_reaches_the_submodules():
     assert done.returncode == 0 and done.stdout.startswith("ok False"), done.stderr
     with pytest.raises(AttributeError):
         restish.nothing_here
+
+
+def test_permissive_api_headers_get_says_how_to_reach_the_path(httpbin):
+    api = restish.Client(httpbin, resources=None, headers={"X-Probe": "client"})
+    with pytest.raises(TypeError, match=r"use api\['headers'\]\.get\(\)"):
+        api.headers.get()
+    assert api.headers.get("x-probe") == "client"  # still the client's headers
+    assert api["headers"].get()["headers"]["X-Probe"] == "client"  # and /headers is reached, with them
