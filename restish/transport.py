@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from typing import Any, Iterable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlparse, urlsplit
 
 import requests
 import urllib3
@@ -319,7 +319,7 @@ def _judge(prepared: requests.PreparedRequest, first: str, response: requests.Re
     method, status = prepared.method or "?", response.status_code
     location = response.headers["Location"]
     try:
-        target = urljoin(response.url, requote_uri(location))
+        target = _redirect_target(response.url, location)
         elsewhere = origin_of(target) != origin_of(first)  # reads the port: a bad one raises ValueError
     except ValueError:  # requests' InvalidURL is one too
         response.close()
@@ -337,6 +337,16 @@ def _judge(prepared: requests.PreparedRequest, first: str, response: requests.Re
     if why:
         response.close()
         raise RedirectError(method, prepared.url or "?", f"{status} redirect to {redact_url(target)}: {why}")
+
+
+def _redirect_target(url: str, location: str) -> str:
+    """Where requests' ``resolve_redirects`` will send the next hop, parsed as it parses it
+    (a scheme-relative ``//host``, then ``urlparse``, then a join when there is no host), so
+    that whatever it cannot parse raises ValueError here first, inside :func:`_judge`."""
+    if location.startswith("//"):
+        location = f"{urlsplit(url).scheme}:{location}"
+    parsed = urlparse(location)
+    return requote_uri(parsed.geturl()) if parsed.netloc else urljoin(url, requote_uri(parsed.geturl()))
 
 
 def _keep_verb_and_body(following: requests.PreparedRequest, sent: requests.PreparedRequest) -> None:

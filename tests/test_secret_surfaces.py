@@ -126,3 +126,21 @@ def test_a_login_error_holds_no_request_in_its_chain(tokens):
         error = error.__cause__ or error.__context__
     for error in seen:
         assert getattr(error, "request", None) is None and SECRET not in repr(vars(error))
+
+
+@pytest.mark.parametrize("code", [301, 302, 307, 308])
+def test_the_login_password_never_follows_a_redirect_off_its_origin(fault, code):
+    from urllib.parse import quote
+    away = fault.url.replace("127.0.0.1", "localhost") + f"/json/away-{code}"
+    api = restish.Client(fault.url, resources=None, retries=0)
+    with pytest.raises(restish.LoginError) as info:
+        api.login("ann", SECRET, token_url=f"{fault.url}/redirect?status={code}&to={quote(away)}")
+    assert SECRET not in str(info.value)
+    assert fault.hits(f"/json/away-{code}") == 0  # the form, password and all, never went there
+
+
+def test_an_https_api_never_sends_the_password_to_a_plain_http_token_endpoint(tls_fault, fault):
+    api = restish.Client(tls_fault.url, resources=None, retries=0, verify=tls_fault.ca_path)
+    with pytest.raises(restish.LoginError, match="plain http"):
+        api.login("ann", SECRET, token_url=f"{fault.url}/json/token-in-clear")
+    assert fault.hits("/json/token-in-clear") == 0
