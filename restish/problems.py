@@ -11,7 +11,8 @@ Shapes read (section 5 of the contract), first match wins for the description's 
   GitHub's ``{field, code}``), appended after the head;
 - field-error objects (Django REST framework: ``{"name": ["This field may not
   be blank."]}`` reads ``name: This field may not be blank.``), nested fields
-  joined with dots.
+  joined with dots; a body whose every value is a list or an object is read so,
+  whatever its keys (a field may be called ``status`` or ``title``).
 
 Every error of a list is kept, joined with ``"; "``; cutting to length is the
 caller's job (:mod:`restish.errors` masks secrets first). Nothing here imports
@@ -24,11 +25,14 @@ from typing import Any, Iterator, Mapping
 __all__ = ["error_name", "describe"]
 
 _HEADS = ("error_description", "message", "detail")
+_HEAD_KEYS = frozenset(_HEADS)
 _TEXT_KEYS = ("detail", "message", "msg", "description", "error_description", "title", "reason", "code")
 _WHERE_KEYS = ("loc", "pointer", "source", "field", "name", "param", "parameter", "location")
 # Keys of a problem body that are about the error, not fields that failed.
-_PROBLEM_KEYS = frozenset(_HEADS) | {"error", "errors", "title", "type", "status", "code", "errno",
-                                    "instance", "documentation_url", "details"}
+_PROBLEM_KEYS = _HEAD_KEYS | {"error", "errors", "title", "type", "status", "code", "errno",
+                             "instance", "documentation_url", "details"}
+# Keys that hold an error list or object themselves: a body with one is not DRF's field errors.
+_ERROR_HOLDERS = ("error", "errors", "detail")
 
 
 def error_name(body: Any, reason: str) -> str:
@@ -40,8 +44,8 @@ def error_name(body: Any, reason: str) -> str:
         return str(error.get("code") or error.get("type") or error.get("status") or reason)
     if error and isinstance(error, (str, int)):
         return str(error)
-    if body.get("title"):
-        return str(body["title"])
+    if body.get("title") and isinstance(body["title"], str):  # a list is DRF's errors of a field 'title'
+        return body["title"]
     errors = body.get("errors")
     if isinstance(errors, list) and errors and isinstance(errors[0], Mapping) and errors[0].get("title"):
         return str(errors[0]["title"])
@@ -57,6 +61,9 @@ def _parts(body: Any) -> Iterator[str]:
     if not isinstance(body, Mapping):
         yield from _messages(body)
         return
+    if _field_errors(body):  # every key a field, even one called status, title or message
+        yield from _fields(body)
+        return
     head = next((body[key] for key in _HEADS if body.get(key)), None)
     error = body.get("error")
     if head is None and isinstance(error, Mapping):
@@ -69,6 +76,14 @@ def _parts(body: Any) -> Iterator[str]:
         yield from _messages(body["errors"])
     if head is None and not body.get("errors"):
         yield from _fields({k: v for k, v in body.items() if k not in _PROBLEM_KEYS})
+
+
+def _field_errors(body: Mapping) -> bool:
+    """Is ``body`` DRF's field errors? Every value a list or an object (a problem body's
+    ``status`` or ``title`` is a scalar), no key holding an error list itself, and not
+    only head keys (NestJS's ``{"message": [...]}`` is a list of messages)."""
+    return (not any(key in body for key in _ERROR_HOLDERS) and not body.keys() <= _HEAD_KEYS
+            and all(isinstance(value, (list, tuple, Mapping)) for value in body.values()))
 
 
 def _messages(value: Any, where: str = "") -> Iterator[str]:

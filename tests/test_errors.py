@@ -62,7 +62,13 @@ def test_kinto_rfc7807_and_nested_bodies(api, body, error, description):
       "items": [{}, {"qty": ["Must be positive."]}]},
      "Bad Request", "name: This field may not be blank.; address.city: Required.; address.city: Too short.; "
                     "items.1.qty: Must be positive."),
+    # ... whatever the fields are called (a scalar status or title is a problem body's)
+    ({"title": ["This field may not be blank."], "status": ['"x" is not a valid choice.'], "message": ["Required."]},
+     "Bad Request", 'title: This field may not be blank.; status: "x" is not a valid choice.; message: Required.'),
     ({"detail": "Not found."}, "Bad Request", "Not found."),
+    # NestJS's class-validator: a list of messages
+    ({"statusCode": 400, "message": ["name should not be empty", "age must be an integer"], "error": "Bad Request"},
+     "Bad Request", "name should not be empty; age must be an integer"),
     (["Only one of a and b."], "Bad Request", "Only one of a and b."),
     # RFC 9457 problem details with an errors extension
     ({"type": "about:blank", "title": "Invalid input", "detail": "2 errors",

@@ -47,7 +47,7 @@ def test_the_schema_has_drfs_templates(schema_api):
 def test_create_through_drfs_schema_stores_the_thing(drf, schema_api):
     created = schema_api.createThing(name="ada", first_name="Ada", nick_name="Ace")
     assert drf.things()[created["id"]] == {"id": created["id"], "name": "ada", "first_name": "Ada",
-                                           "nick_name": "Ace", "size": 0}
+                                           "nick_name": "Ace", "size": 0, "status": "draft"}
 
 
 def test_patch_through_drfs_schema_updates_the_thing(drf, schema_api):
@@ -89,6 +89,16 @@ def test_field_errors_are_the_description(drf, api):
     description = caught.value.description
     assert "name: This field may not be blank." in description
     assert "size: Ensure this value is greater than or equal to 0." in description
+    assert drf.things() == before
+
+
+def test_errors_of_fields_named_like_error_keys_are_kept(drf, api):
+    # DRF names the field that failed, whatever it is called: status, title, message, type...
+    before = drf.things()
+    with pytest.raises(restish.BadRequest) as caught:
+        api.api.things.post(name="", status="lost")
+    assert caught.value.description == ('name: This field may not be blank.; '
+                                        'status: "lost" is not a valid choice.')
     assert drf.things() == before
 
 

@@ -4,7 +4,8 @@
 start, and tests read that file with :mod:`sqlite3` to see what was stored.
 
 - ``/api/things/`` and ``/api/things/{id}/``: a ModelViewSet (``Thing``: ``name``
-  required and not blank, ``first_name``, ``nick_name``, ``size`` >= 0), routes
+  required and not blank, ``first_name``, ``nick_name``, ``size`` >= 0, ``status``
+  one of draft and done: a field named like an error body's key), routes
   with the trailing slash; Django's ``APPEND_SLASH`` answers a missing slash
   with 301 (DEBUG off, as in production). Its list pages by page number.
 - ``/api/paged/``, ``/api/offset/``, ``/api/cursor/``: the same ``ITEMS`` (250
@@ -50,6 +51,7 @@ class Thing(models.Model):
     first_name = models.CharField(max_length=50, blank=True, default="")
     nick_name = models.CharField(max_length=50, blank=True, default="")
     size = models.IntegerField(default=0, validators=[MinValueValidator(0)])
+    status = models.CharField(max_length=10, default="draft", choices=[("draft", "draft"), ("done", "done")])
 
     class Meta:
         app_label = "things"
@@ -66,7 +68,7 @@ class Item(models.Model):
 class ThingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Thing
-        fields = ["id", "name", "first_name", "nick_name", "size"]
+        fields = ["id", "name", "first_name", "nick_name", "size", "status"]
 
 
 class ItemSerializer(serializers.ModelSerializer):

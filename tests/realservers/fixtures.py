@@ -36,7 +36,7 @@ class DrfServer(ChildServer):
             return [dict(row) for row in conn.execute(sql, args)]
 
     def things(self) -> dict:
-        """Every stored Thing, by id: ``{id: {"id", "name", "first_name", "nick_name", "size"}}``."""
+        """Every stored Thing, by id: ``{id: {"id", "name", "first_name", "nick_name", "size", "status"}}``."""
         return {row["id"]: row for row in self._rows("SELECT * FROM things_thing")}
 
     def item_ids(self) -> list:
