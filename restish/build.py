@@ -182,6 +182,9 @@ def _body(sender: Any, resource: Any, method: str, kwargs: dict, options: dict,
     if multipart:  # a body that takes no JSON (encoding:) has every field plain
         names = list(payload) if shape.encoding else [k for k in payload if k in shape.multipart]
         plain = {key: payload.pop(key) for key in names}
+        twice = sorted(plain.keys() & form.keys()) if form else []
+        if twice:  # one of the two values would be dropped
+            raise InvalidValue(f"{where}: {', '.join(twice)} given both as a keyword and in form=; give each once")
         return None, None, payload, {**plain, **(form or {})}
     if not payload:
         return None, None, payload, None

@@ -215,6 +215,12 @@ def test_declared_multipart_fields_travel_as_plain_fields(request, client):
     (lambda api: api.anything.notes.get(form={"a": 1}), "form= is a body, and GET sends none"),
     (lambda api: api.anything.notes.post(form=[("a", 1)]), "form= must be a dict"),
     (lambda api: api.anything.notes.post(form={"a": {"b": 1}}), "form field 'a': cannot send a dict"),
+    (lambda api: api.anything.upload.post(description="a", form={"description": "b", "n": 1},
+                                          upload_file=("p.bin", io.BytesIO(b"x"))),
+     "description given both as a keyword and in form="),
+    (lambda api: api.anything.form.put(first_name="Ada", form={"first_name": "Grace"},
+                                       upload_file=("p.bin", io.BytesIO(b"x"))),
+     "first_name given both as a keyword and in form="),
 ])
 def test_nothing_is_dropped_silently(hand, call, problem):
     with pytest.raises(restish.InvalidValue, match=problem):
