@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from typing import Any, Callable, Iterable, Protocol
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.exceptions import UnrewindableBodyError
@@ -171,7 +171,7 @@ def login(client: "Account", username: str | None = None, password: str | None =
     No message holds the password, the refresh token or the access token, in
     any spelling a server might echo them in.
     """
-    url = token_url or find_token_url(client)
+    url = _endpoint(client, token_url or find_token_url(client))
     _check_scheme(client, url)
     if username is None:
         username = _ask(input, "Username: ", "username", url)
@@ -184,6 +184,21 @@ def login(client: "Account", username: str | None = None, password: str | None =
     _install(client, token, username, grant)  # before _grant: a failure here leaves the client as it was
     client._grant = grant
     return token
+
+
+def _endpoint(client: "Account", url: Any) -> str:
+    """``url`` read against the API's URL, as OpenAPI reads a relative ``tokenUrl``. Raises
+    LoginError for what is no http(s) URL requests can send to (its own error would escape)."""
+    try:
+        absolute = urljoin(client.url + "/", url)
+        if urlsplit(absolute).scheme.lower() in ("http", "https"):
+            origin_of(absolute)  # reads the port: a bad one raises ValueError
+            requests.PreparedRequest().prepare_url(absolute, None)  # its InvalidURL is a ValueError
+            return absolute
+    except (TypeError, ValueError):
+        pass
+    shown = redact_url(url)[:200] if isinstance(url, str) else type(url).__name__
+    raise LoginError(f"login: the token endpoint {shown!r} is not an http(s) URL restish can send to")
 
 
 def _check_scheme(client: "Account", url: str) -> None:
@@ -209,7 +224,7 @@ def find_token_url(client: "Account") -> str:
     ``/info``, else plone.restapi's ``<url>/@login`` (a site without /info may be a Plone site)."""
     documented = client._document_token_url
     if documented:
-        return urljoin(client.url + "/", documented)
+        return _endpoint(client, documented)
     try:
         return discover_token_url(client)
     except LoginUnreachable:

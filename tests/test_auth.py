@@ -556,6 +556,28 @@ def test_login_finds_the_documents_token_url(tokens, token_url, swagger):
     assert pickle.loads(pickle.dumps(api)).routes.token_url == api.routes.token_url   # kept by a copy
 
 
+@pytest.mark.parametrize("token_url", ["token", "/token"])
+def test_a_relative_token_url_is_read_against_the_apis_url(tokens, token_url):
+    # As a document's tokenUrl is: the API's URL is the base.
+    api = client(tokens.url)
+    token = api.login("alice", PASSWORD, token_url=token_url)
+    assert api.things.get()["user"] == "alice" and tokens.grants() == ["password"] and token
+
+
+@pytest.mark.parametrize("token_url, documented", [
+    ("http://[::1/token", False), ("http://127.0.0.1:99999/token", False), ("ftp://h/token", False),
+    ("http://[::1/token", True),
+])
+def test_a_token_url_restish_cannot_send_to_is_a_login_error(tokens, token_url, documented):
+    if documented:
+        api = restish.Client.from_openapi(password_flow_doc(token_url, False), url=tokens.url, retries=0)
+    else:
+        api = client(tokens.url)
+    with pytest.raises(restish.LoginError, match=r"^login: the token endpoint .* is not an http\(s\) URL"):
+        api.login("alice", PASSWORD, token_url=None if documented else token_url)
+    assert tokens.requests == []
+
+
 def test_a_refused_renewal_says_to_log_in_again(refreshing):
     api = client(refreshing.url)
     api.login("alice", PASSWORD)
