@@ -532,3 +532,25 @@ def test_thousands_of_operations_sharing_one_operation_id_are_all_named():
     assert len(api.routes.rpc) == count
     assert api.ping.route.template == "/p0" and api.ping_get.route.template == "/p1"
     assert api.ping_get_10000.route.template == f"/p{count - 1}"
+
+
+def test_github_rpc_names_are_those_of_the_plain_rule(monkeypatch):
+    # GitHub's description (tests/data), translated as restish does and again with the
+    # naming rule written the plain way (try base, base_verb, base_verb_2... in turn):
+    # the same map, names and all.
+    import gzip
+    import itertools
+
+    from restish import openapi
+
+    doc = json.loads(gzip.decompress((DATA / "api.github.com.json.gz").read_bytes()))
+    fast = translate(load(doc)).raw
+
+    def plain(taken, base, verb):
+        stem = f"{base}_{verb.lower()}"
+        candidates = itertools.chain((base, stem), (f"{stem}_{n}" for n in itertools.count(2)))
+        return next(name for name in candidates if name not in taken)
+
+    monkeypatch.setattr(openapi._Taken, "first_free", plain)
+    assert translate(load(doc)).raw == fast
+    assert sum(len(spec.get("names", {})) for spec in fast.values() if isinstance(spec, dict)) > 1000
