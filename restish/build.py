@@ -232,7 +232,7 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
     layers = (session.headers, accept, sender.headers, {"Content-Type": content_type} if content_type else None,
               headers)
     try:
-        merged = _merged(*layers)
+        merged = _merged(_base_store(sender, layers[:3]), layers[3:])
         _check_sendable(merged, getattr(sender, "_sendable_headers", None))
     except requests.exceptions.InvalidHeader:
         # A session header. from None: requests' message, and so its traceback, holds the value.
@@ -266,10 +266,40 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
     return settings
 
 
-def _merged(*layers: Mapping[str, Any] | None) -> CaseInsensitiveDict:
-    """The headers to send: each layer over the one before, names compared without case,
-    a None value taking the header out (as requests merges a session's and a request's)."""
-    store: dict = {}  # lower-case name -> (name, value), as CaseInsensitiveDict keeps them
+def _merged(base: dict, layers: tuple) -> CaseInsensitiveDict:
+    """The headers to send: ``layers`` over the merged ``base`` (see :func:`_base_store`)."""
+    merged: CaseInsensitiveDict = CaseInsensitiveDict()
+    merged._store.update(_merge_into(dict(base), layers) if any(layers) else base)  # type: ignore[attr-defined]
+    return merged
+
+
+def _base_store(sender: Any, layers: tuple) -> dict:
+    """The session's headers, the Accept default and the client's headers merged, remembered
+    per client while they stay the same: each call compares a snapshot of them, at C speed."""
+    key = tuple(map(_snapshot, layers))
+    cached = getattr(sender, "_header_base", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    store = _merge_into({}, layers)
+    try:
+        sender._header_base = (key, store)
+    except AttributeError:  # a sender that keeps no state: merge every time
+        pass
+    return store
+
+
+def _snapshot(headers: Mapping[str, Any] | None) -> tuple:
+    if not headers:
+        return ()
+    if type(headers) is CaseInsensitiveDict:
+        return tuple(headers._store.values())  # type: ignore[attr-defined]
+    return tuple(headers.items())
+
+
+def _merge_into(store: dict, layers: tuple) -> dict:
+    """``store`` (lower-case name -> (name, value), as CaseInsensitiveDict keeps them) with each
+    layer laid over the one before, names compared without case, a None value taking the header
+    out (as requests merges a session's and a request's)."""
     for layer in layers:
         if not layer:
             continue
@@ -283,9 +313,7 @@ def _merged(*layers: Mapping[str, Any] | None) -> CaseInsensitiveDict:
                 store.pop(name.lower(), None)
             else:
                 store[name.lower()] = (name, value)
-    merged: CaseInsensitiveDict = CaseInsensitiveDict()
-    merged._store.update(store)  # type: ignore[attr-defined]
-    return merged
+    return store
 
 
 def _check_sendable(headers: CaseInsensitiveDict, sendable: set | None) -> None:

@@ -92,6 +92,7 @@ class Sender:
             self.session.mount(f"{transport.origin(self.url)}/", WSGIAdapter(app))
         self._environment = transport.EnvironmentCache()
         self._sendable_headers: set = set()  # (name, value) pairs requests' header check passed (build)
+        self._header_base: tuple | None = None  # the session's and this client's headers merged (build)
         self._local = threading.local()
 
     @property
