@@ -1,7 +1,12 @@
 """The demo server (``restish demo``) against hostile clients: raw sockets on 127.0.0.1."""
+import io
+import json
 import socket
+from wsgiref.util import setup_testing_defaults
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import restish
 from restish.demo import make_app
@@ -86,3 +91,41 @@ def test_stored_tokens_are_bounded_oldest_first():
         "grant_type": "refresh_token", "refresh_token": grants[4]["refresh_token"]})
     assert renewed.status_code == 200 and len(app.store.tokens) == 3
     api.close()
+
+
+# -- any multipart part: a 4xx, never a 500 -----------------------------------------
+
+
+def _wsgi(app, method, path, ctype="", body=b"", bearer=None):
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "CONTENT_TYPE": ctype,
+               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
+    if bearer:
+        environ["HTTP_AUTHORIZATION"] = f"Bearer {bearer}"
+    setup_testing_defaults(environ)
+    status = []
+    body = b"".join(app(environ, lambda line, headers, exc_info=None: status.append(line)))
+    return int(status[0][:3]), body
+
+
+@pytest.fixture(scope="module")
+def signed_in():
+    app = make_app()
+    form = b"grant_type=password&username=alice&password=demo"
+    code, body = _wsgi(app, "POST", "/token", "application/x-www-form-urlencoded", form)
+    token = json.loads(body)["access_token"]
+    assert _wsgi(app, "POST", "/people/alice", "application/json", b"{}", token)[0] in (200, 201)
+    return app, token
+
+
+# Part headers as a careless or hostile client writes them: any text, sent as UTF-8.
+_HEADER_TEXT = st.lists(st.characters(blacklist_characters="\r\n"), max_size=20).map("".join)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content_type=_HEADER_TEXT, filename=_HEADER_TEXT, data=st.binary(min_size=1, max_size=64))
+def test_any_avatar_part_is_stored_or_a_400_never_a_500(signed_in, content_type, filename, data):
+    app, token = signed_in
+    part = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="' + filename.encode("utf-8", "replace")
+            + b'"\r\nContent-Type: ' + content_type.encode("utf-8", "replace") + b"\r\n\r\n" + data + b"\r\n--b--\r\n")
+    code, body = _wsgi(app, "POST", "/people/alice/avatar", "multipart/form-data; boundary=b", part, token)
+    assert code in (201, 400), (code, body)
