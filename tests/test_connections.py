@@ -46,9 +46,10 @@ def test_a_client_shared_by_32_threads_neither_warns_nor_opens_a_socket_per_call
                 worker.join(60)
         assert not errors
         assert server.hits("/json") == threads * calls
-        # Each thread needs one connection at a time: the pool grows to keep them all,
-        # instead of opening (and throwing away) one per call past its first 10.
-        assert server.accepted <= 2 * threads, server.accepted
+        # Each thread needs one connection at a time: the pool grows (10, 20, 40) to keep them
+        # all, instead of opening and throwing away one per call past its first 10 (~600 here).
+        # Each growth may open at most one connection per thread: 3 growths, 3 per thread.
+        assert server.accepted <= 3 * threads, server.accepted
     assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
 
 
