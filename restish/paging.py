@@ -19,7 +19,8 @@ one before it. The size asked for is not trusted: servers cap it (GitHub at
 100), and a page shorter than asked may be a full one. ``page`` and ``offset``
 listings also stop where the body says so: a ``next`` field that is null, or
 a ``count`` / ``total`` reached; and a ``page`` listing stops on a 404 for a
-page after the first (Django's "Invalid page" after a full last page).
+page after the first (Django's "Invalid page" after a full last page) unless the
+body stated a count that is not reached yet.
 
 Without ``paginate:``, a ``Link: rel="next"``, a ``Next-Page`` header, or a
 next URL in an object body (the keys of :data:`BODY_NEXT`, the first holding
@@ -154,19 +155,21 @@ def _items_of_pages(resource: "Resource", style: Style, options: dict, query: di
     seen = _Seen(bounded=max_pages is not None)
     url: str | None = None  # an exact next-page URL to GET instead of resource + query
     pages = done = 0
+    total = None  # the listing's size as the last page's body stated it
     while max_pages is None or pages < max_pages:
         try:
             body = client._call(resource, "GET", dict(options) if url else {**options, "qs": query}, url)
         except NotFound:
-            if style.kind == "page" and pages:
-                return  # Django's "Invalid page": the page after a full last one
+            if style.kind == "page" and pages and total is None:
+                return  # Django's "Invalid page": the page after a full last one (a count would have ended it)
             raise
         response = client.last_response
         pages += 1
         page = _items(body, declared, response)
         done += len(page)
         # Read from the body now, judged after the page's items are yielded.
-        last = style.kind in ("page", "offset") and _body_says_last(body, done)
+        total = _count(body) if style.kind in ("page", "offset") else None
+        last = style.kind in ("page", "offset") and _body_says_last(body, done, total)
         found = None if style.kind in COUNTED else _next_in_body(body, style)
         del body  # hold the page's items only
         seen.page(page, response, style)  # raises before yielding a page that repeats the last
@@ -353,15 +356,20 @@ def _href(value: Any) -> Any:
     return value["href"] if isinstance(value, Mapping) and isinstance(value.get("href"), str) else value
 
 
-def _body_says_last(body: Any, done: int) -> bool:
+def _body_says_last(body: Any, done: int, total: int | None) -> bool:
     """Does a page or offset listing end here? Its body's ``next`` is null, or ``done``
-    items reach its ``count`` (or total)."""
+    items reach ``total``, its :func:`_count`."""
     if not isinstance(body, Mapping):
         return False
     if any(key in body and body[key] is None for key in ("next", "next_url")):
         return True
-    total = next((body[key] for key in BODY_COUNT if key in body), None)
-    return isinstance(total, int) and not isinstance(total, bool) and done >= total
+    return total is not None and done >= total
+
+
+def _count(body: Any) -> int | None:
+    """How many items the whole listing holds, as the body says (``count``, ``total``...), or None."""
+    total = next((body[key] for key in BODY_COUNT if key in body), None) if isinstance(body, Mapping) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
 
 
 def _dotted(body: Mapping, key: str) -> Any:

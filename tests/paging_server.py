@@ -14,7 +14,8 @@ offset or cursor parameter and always serves the first page.
   header ``name`` (default ``Next-Page``).
 - ``/page?page=&per_page=``: ``{"items": [...]}``, no links: the client counts pages;
   ``count=1`` adds ``"count": total``; ``django=1`` answers 404 ("Invalid page.") for a
-  page past the last one, as Django's paginator does.
+  page past the last one, as Django's paginator does, and for page ``gone=K`` (as when the
+  listing shrank while it was read).
 - ``/body?shape=S&page=&per_page=``: the next page's URL inside the body, shaped as
   ``drf`` ``{"count", "next", "previous", "results"}`` (``nocount=1`` leaves count out),
   ``datasette`` ``{"rows", "next": token, "next_url"}``, ``jsonapi``
@@ -125,7 +126,7 @@ class _PagingHandler(_Handler):
         page, items, _ = self._numbered()
         if self._failing(page):
             return
-        if "django" in self.args and page > 1 and not items:
+        if "django" in self.args and page > 1 and (not items or page == self.int_arg("gone", 0)):
             self.answer(404, {"detail": "Invalid page."})
         elif "count" in self.args:
             self.answer(200, {"count": self.int_arg("total", 10), "items": items})

@@ -424,6 +424,17 @@ def test_a_page_listing_ends_on_a_404_after_a_full_last_page(server, key):
             list(api.page.iterate(page=5, per_page=3, django=1, total=6))
 
 
+def test_a_404_before_the_count_is_reached_is_not_the_end(server, key):
+    # The body said 9 items; page 2 vanished (the listing shrank): the listing is not complete.
+    routes = {"/page": {"methods": ["GET"], "paginate": {"style": "page", "size": "per_page"}}}
+    with restish.Client(server.url, resources=routes) as api:
+        listing = api.page.iterate(total=9, per_page=3, count=1, django=1, gone=2, key=key)
+        assert ids(itertools.islice(listing, 3)) == [0, 1, 2]
+        with pytest.raises(restish.NotFound, match="Invalid page"):
+            next(listing)
+    assert server.hits(key) == 2
+
+
 # -- the demo: cursor style from the bundled map -------------------------------
 
 @pytest.fixture
