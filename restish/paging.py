@@ -156,11 +156,13 @@ def _items_of_pages(resource: "Resource", style: Style, options: dict, query: di
     url: str | None = None  # an exact next-page URL to GET instead of resource + query
     pages = done = 0
     total = None  # the listing's size as the last page's body stated it
+    # Begun at its first page, a page listing's items can be held against that size.
+    whole = style.kind == "page" and query.get(style.options["param"]) == style.options["start"]
     while max_pages is None or pages < max_pages:
         try:
             body = client._call(resource, "GET", dict(options) if url else {**options, "qs": query}, url)
         except NotFound:
-            if style.kind == "page" and pages and total is None:
+            if style.kind == "page" and pages and (total is None or not whole):
                 return  # Django's "Invalid page": the page after a full last one (a count would have ended it)
             raise
         response = client.last_response

@@ -435,6 +435,14 @@ def test_a_404_before_the_count_is_reached_is_not_the_end(server, key):
     assert server.hits(key) == 2
 
 
+def test_a_listing_begun_after_its_first_page_still_ends_on_the_404(server, key):
+    # Its items cannot reach the count: the 404 after a full last page is its end, as without one.
+    routes = {"/page": {"methods": ["GET"], "paginate": {"style": "page", "size": "per_page"}}}
+    with restish.Client(server.url, resources=routes) as api:
+        assert ids(api.page.iterate(page=2, total=9, per_page=3, count=1, django=1, key=key)) == list(range(3, 9))
+    assert server.hits(key) == 3
+
+
 # -- the demo: cursor style from the bundled map -------------------------------
 
 @pytest.fixture
