@@ -267,6 +267,11 @@ def send(session: requests.Session, prepared: requests.PreparedRequest, settings
 
 BODY_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _KEEPS_VERB = frozenset({301, 302, 307, 308})  # 303 alone means "now GET it", as RFC 9110 says
+# A 301/302 answering a write is ambiguous: browsers GET the Location (Post/Redirect/Get),
+# RFC 9110 allows either. Only a slash redirect (the same path, give or take a trailing "/",
+# as Django's APPEND_SLASH sends) keeps the verb; any other is refused, never guessed:
+# "DELETE /things/5 -> 302 /things" must not become DELETE /things, nor a GET that "succeeds".
+_AMBIGUOUS = frozenset({301, 302})
 
 
 def _send_handling_redirects(session: requests.Session, prepared: requests.PreparedRequest,
@@ -332,11 +337,20 @@ def _judge(prepared: requests.PreparedRequest, first: str, response: requests.Re
     if elsewhere:
         why = (f"restish does not send a {method} to another origin than its own; "
                f"call that URL yourself if you trust it")
+    elif status in _AMBIGUOUS and not _slash_redirect(prepared.url or "", target):
+        why = (f"a {status} answering a {method} may mean 'now GET that' or 'send it there', and restish "
+               f"guesses neither: only a slash redirect (the same path, give or take a trailing '/') keeps "
+               f"the {method}; call that URL yourself if it is meant")
     elif not retry.body_rewindable(prepared.body):
         why = f"the {method} body was read from a stream that cannot be rewound to send it again"
     if why:
         response.close()
         raise RedirectError(method, prepared.url or "?", f"{status} redirect to {redact_url(target)}: {why}")
+
+
+def _slash_redirect(sent: str, target: str) -> bool:
+    """Is ``target`` the path of ``sent`` with a trailing slash added or taken away?"""
+    return urlsplit(sent).path.rstrip("/") == urlsplit(target).path.rstrip("/")
 
 
 def _redirect_target(url: str, location: str) -> str:

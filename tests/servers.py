@@ -418,6 +418,16 @@ class _FaultHandler(_Handler):
         """``/redirect?to=<url>&status=302``"""
         self.answer(self.int_arg("status", 302), b"", headers=[("Location", self.arg("to", "/json"))])
 
+    def slash(self) -> None:
+        """``/slash/<rest>?status=301``: Django's slash redirect to ``/slash/<rest>/`` (query kept);
+        a path ending in ``/`` is echoed as ``/json`` would."""
+        if self.route_path.endswith("/"):
+            self.echo()
+            return
+        split = urlsplit(self.path)
+        target = split.path + "/" + (f"?{split.query}" if split.query else "")
+        self.answer(self.int_arg("status", 301), b"", headers=[("Location", target)])
+
     def header(self) -> None:
         """``/headers/<name>/<value>``: 200 ``{}`` with that header."""
         self.answer(200, {}, headers=[(self.segment(1, "X-Empty"), self.segment(2))])
@@ -481,7 +491,7 @@ class _FaultHandler(_Handler):
 
     ROUTES = {
         "status": status, "json": echo, "slow": slow, "drop": drop, "reset": reset,
-        "flaky": flaky, "redirect": redirect, "headers": header, "with-headers": with_headers,
+        "flaky": flaky, "redirect": redirect, "slash": slash, "headers": header, "with-headers": with_headers,
         "bytes": bytes_, "text": text, "empty": empty, "html": html, "upload": upload,
     }
 
@@ -515,6 +525,8 @@ class FaultServer(_StdlibServer):
                                                 200 ``{"hits": n}``; keys live as long as the server,
                                                 so use a fresh key per test
     ``/redirect?to=URL&status=C``               C (default 302) with ``Location: URL`` (default /json)
+    ``/slash/<rest>?status=C``                  C (default 301) to ``/slash/<rest>/``, query kept
+                                                (Django's slash redirect); ``/slash/<rest>/`` echoes
     ``/headers/<name>/<value>``                 200 ``{}`` with that header (segments percent-decoded)
     ``/with-headers?h=N:V&h=...&body=B&status=C&ctype=T``
                                                 C (default 200) with each header; body B or ``{}``

@@ -115,14 +115,35 @@ def elsewhere(fault, path):
     return fault.url.replace("127.0.0.1", "localhost") + path
 
 
-@pytest.mark.parametrize("code", [301, 302, 307, 308])
+@pytest.mark.parametrize("code", [307, 308])
 @pytest.mark.parametrize("method", BODY_VERBS)
 def test_a_same_origin_redirect_keeps_the_verb_and_the_body(fault, method, code):
-    target = f"/json/kept-{method}-{code}"   # Django's slash redirect, say
+    target = f"/json/kept-{method}-{code}"  # 307/308: "send it there", whatever the path
     echo = getattr(client(fault.url).redirect, method.lower())(data={"n": 1}, qs={"to": target, "status": code})
     assert (echo["method"], echo["path"], echo["json"]) == (method, target, {"n": 1})
     assert echo["headers"]["Content-Type"] == "application/json"
     assert fault.hits(target) == 1
+
+
+@pytest.mark.parametrize("code", [301, 302, 307, 308])
+@pytest.mark.parametrize("method", BODY_VERBS)
+def test_a_slash_redirect_keeps_the_verb_and_the_body(fault, method, code):
+    echo = getattr(client(fault.url).slash[f"{method}-{code}"], method.lower())(data={"n": 1}, qs={"status": code})
+    assert (echo["method"], echo["path"], echo["json"]) == (method, f"/slash/{method}-{code}/", {"n": 1})
+    assert echo["query"] == {"status": str(code)} and fault.hits(f"/slash/{method}-{code}/") == 1
+
+
+@pytest.mark.parametrize("code", [301, 302])
+@pytest.mark.parametrize("method", BODY_VERBS)
+def test_a_301_or_302_to_another_path_is_a_redirect_error_not_a_guess(fault, method, code):
+    # "DELETE /things/5 -> 302 /things" (a web app's Post/Redirect/Get): sending the DELETE
+    # again there would delete the collection, sending a GET would pass for success.
+    target = f"/json/list-{method}-{code}"
+    with pytest.raises(restish.RedirectError) as info:
+        getattr(client(fault.url).redirect, method.lower())(data={"n": 1}, qs={"to": target, "status": code})
+    assert f"{code} redirect to {fault.url}{target}: " in str(info.value)
+    assert "only a slash redirect" in str(info.value)
+    assert fault.hits(target) == 0
 
 
 def test_a_redirected_upload_is_sent_again_whole(fault, tmp_path):
@@ -130,7 +151,7 @@ def test_a_redirected_upload_is_sent_again_whole(fault, tmp_path):
     path.write_bytes(b"x" * 50_000)
     api = client(fault.url)
     direct = api.upload.post(upload_file=str(path))
-    moved = api.redirect.post(upload_file=str(path), qs={"to": "/upload/moved", "status": 302})
+    moved = api.redirect.post(upload_file=str(path), qs={"to": "/upload/moved", "status": 307})
     assert moved["bytes"] == direct["bytes"] > 50_000 and fault.hits("/upload/moved") == 1
 
 
