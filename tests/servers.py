@@ -114,6 +114,7 @@ class _ThreadingServer(http.server.ThreadingHTTPServer):
         self._lock = threading.Lock()
         self._counted = threading.Condition(self._lock)
         self._connections: set = set()
+        self._busy: set = set()  # connections inside a request: stop() lets them answer first
         self.accepted = 0  # connections accepted in all
         self._hits: collections.Counter = collections.Counter()
         self._recent: collections.deque = collections.deque(maxlen=RECENT)
@@ -140,8 +141,16 @@ class _ThreadingServer(http.server.ThreadingHTTPServer):
             self._connections.discard(connection)
             self._counted.notify_all()  # open_connections() waits on it
 
-    def close_connections(self) -> None:
+    def busy(self, connection: socket.socket, inside: bool) -> None:
         with self._lock:
+            (self._busy.add if inside else self._busy.discard)(connection)
+            self._counted.notify_all()
+
+    def close_connections(self) -> None:
+        """Shut every connection, once those inside a request answered (bounded: a handler
+        stuck on a silent client is cut off after JOIN_TIMEOUT)."""
+        with self._counted:
+            self._counted.wait_for(lambda: not self._busy, JOIN_TIMEOUT)
             connections = list(self._connections)
         for connection in connections:
             try:
@@ -250,8 +259,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if not self.parse_request():
             return
-        self.dispatch()
-        self.wfile.flush()
+        self.server.busy(self.connection, True)
+        try:
+            self.dispatch()
+            self.wfile.flush()
+        finally:
+            self.server.busy(self.connection, False)
 
     def dispatch(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
