@@ -228,7 +228,7 @@ def _error_fields(response: "requests.Response", secrets: frozenset[str]) -> tup
     any other body gives a ``_SNIPPET`` of its text.
     """
     reason = response.reason or f"HTTP {response.status_code}"
-    body = _json_or_none(response)
+    body = json_or_none(response)
     if isinstance(body, (dict, list)):
         return (_scrubbed(problems.error_name(body, reason), secrets),
                 _short(problems.describe(body), secrets, _LIMIT))
@@ -255,7 +255,8 @@ def _scrubbed(text: str, secrets: frozenset[str]) -> str:
     return scrub(text, secrets)
 
 
-def _json_or_none(response: "requests.Response") -> Any:
+def json_or_none(response: "requests.Response") -> Any:
+    """The body parsed as JSON, whatever its Content-Type; None when it is not JSON."""
     try:
         return json.loads(response.content)
     except ValueError:

@@ -34,7 +34,7 @@ from requests.exceptions import UnrewindableBodyError
 from requests.utils import rewind_body
 
 from .auth import Bearer, Headers, MaxOAuth, sign
-from .errors import InvalidValue, LoginError, RestishError, TransportError, error_for_response
+from .errors import InvalidValue, LoginError, RestishError, TransportError, error_for_response, json_or_none
 from .headers import header_problem
 from .redact import auth_headers, redact_url, scrub, spelled
 from .transport import origin_of
@@ -130,7 +130,7 @@ def _token_answer(client: "Account", url: str, form: dict | None, what: str, sec
         error = error_for_response(response, "POST", secrets)
         verdict = "refused" if response.status_code < 500 else "failed"
         raise LoginError(f"{where} {verdict}: {error.code} {error.error}: {error.description}") from None
-    answer = _json_or_none(response)
+    answer = json_or_none(response)
     if not isinstance(answer, dict) or not isinstance(answer.get(key), str):
         kind = response.headers.get("Content-Type") or "no Content-Type"
         raise LoginError(f"{where} failed: the token endpoint answered {response.status_code} "
@@ -139,13 +139,6 @@ def _token_answer(client: "Account", url: str, form: dict | None, what: str, sec
         raise LoginError(f"{where} failed: the token endpoint answered an access_token that cannot "
                          f"be sent in an HTTP header (a line break, or characters outside Latin-1)")
     return answer
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        return None
 
 
 def scrub_secrets(text: str, secrets: Iterable[str | None]) -> str:
@@ -241,7 +234,7 @@ def discover_token_url(client: "Account") -> str:
         response = client._side_request("GET", info_url)
     except TransportError as exc:
         raise LoginUnreachable(f"cannot find the token endpoint: {exc}{hint}", "GET", info_url) from None
-    info = _json_or_none(response) if response.status_code < 400 else None
+    info = json_or_none(response) if response.status_code < 400 else None
     server = None
     if isinstance(info, dict):
         nested = info.get("max")
