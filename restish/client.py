@@ -121,8 +121,8 @@ class Client(Sender, NotAContainer):
         app: Any = None,
         session: requests.Session | None = None,
         expand: bool | None = None,
-        on_token: Callable[[str], Any] | None = None,
         trailing_slash: bool = False,
+        on_token: Callable[[str], Any] | None = None,
     ) -> None:
         self._settings = dict(url=url, resources=resources, defaults=defaults, auth=auth,
                               headers=headers, timeout=timeout, retries=retries, verify=verify,
