@@ -268,8 +268,9 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
 
 def _merged(base: dict, layers: tuple) -> CaseInsensitiveDict:
     """The headers to send: ``layers`` over the merged ``base`` (see :func:`_base_store`)."""
-    merged: CaseInsensitiveDict = CaseInsensitiveDict()
-    merged._store.update(_merge_into(dict(base), layers) if any(layers) else base)  # type: ignore[attr-defined]
+    # Made without __init__, whose update() through the Mapping ABC costs more than the copy.
+    merged: CaseInsensitiveDict = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
+    merged._store = _merge_into(dict(base), layers) if any(layers) else dict(base)  # type: ignore[attr-defined]
     return merged
 
 

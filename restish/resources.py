@@ -8,6 +8,7 @@ and pickle can probe a proxy safely. A proxy talks to its client through
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Protocol
 
@@ -237,7 +238,7 @@ class Resource(NotAContainer):
         if self._client._map.permissive:
             return VERBS
         route = self._node.route
-        return tuple(v for v in VERBS if route and v in route.methods)
+        return _verbs_of(route.methods) if route else ()
 
     @property
     def doc(self) -> str | None:
@@ -382,3 +383,8 @@ def _navigate(client: "Navigator", trail: tuple) -> Resource:
             proxy = proxy._variable(*value) if isinstance(value, tuple) else proxy._variable(value)
     return proxy
 
+
+@functools.lru_cache(maxsize=64)
+def _verbs_of(methods: frozenset) -> tuple[str, ...]:
+    """The verbs in ``methods``, in the usual order (asked on every call: kept, not rebuilt)."""
+    return tuple(v for v in VERBS if v in methods)

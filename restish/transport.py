@@ -194,13 +194,27 @@ def _environment_fingerprint() -> tuple:
         values = tuple(map(data.get, _ENV_KEYS))
     else:
         values = tuple(map(os.environ.get, _ENV_NAMES))
-    get = os.environ.get
-    return values + tuple(map(_file_stamp, _netrc_paths(get("NETRC"), get("HOME"))))
+    # NETRC and HOME are the last two names: their values, as read (encoded or not), pick the files.
+    return values + _netrc_stamps(_netrc_paths(values[-2], values[-1]))
+
+
+def _netrc_stamps(paths: tuple[str, ...]) -> tuple:
+    """The stamps of ``paths`` up to the first that exists: requests reads that one only,
+    so the files after it cannot change what it finds (and each stat costs a system call)."""
+    stamps: tuple = ()
+    for path in paths:
+        stamp = _file_stamp(path)
+        stamps += (stamp,)
+        if stamp is not None:
+            break
+    return stamps
 
 
 @functools.lru_cache(maxsize=8)
-def _netrc_paths(netrc: str | None, home: str | None) -> tuple[str, ...]:
-    """The files requests' ``get_netrc_auth`` reads (the first that exists), for these variables."""
+def _netrc_paths(netrc: str | bytes | None, home: str | bytes | None) -> tuple[str, ...]:
+    """The files requests' ``get_netrc_auth`` reads (the first that exists), for these variables
+    (as ``os.environ`` stores them: bytes on POSIX)."""
+    netrc = os.fsdecode(netrc) if netrc is not None else None
     names = (netrc,) if netrc is not None else tuple(f"~/{name}" for name in requests.utils.NETRC_FILES)
     return tuple(os.path.expanduser(name) for name in names)
 
@@ -308,6 +322,8 @@ def _send_judged(session: requests.Session, prepared: requests.PreparedRequest, 
     ``first`` is the URL of the first hop, whose origin is home.
     """
     judge = functools.partial(_judge, prepared, first)
+    if type(session) is requests.Session:  # send_once calls it after the hooks, as it would run last
+        return send_once(session, prepared, kwargs, judge)
     hooks = prepared.hooks.setdefault("response", [])
     hooks.append(judge)  # last: the user's hooks see the answer first, as without restish
     try:
