@@ -21,13 +21,14 @@ import urllib3
 from requests.adapters import TimeoutSauce
 from requests.cookies import extract_cookies_to_jar
 from requests.hooks import dispatch_hook
+from requests.models import REDIRECT_STATI
 from requests.sessions import preferred_clock
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 from . import wire
 
-__all__ = ["PooledAdapter", "send_once", "read_body", "origin"]
+__all__ = ["PooledAdapter", "send_once", "read_body", "is_redirect", "origin"]
 
 _MAX_POOLS = 64  # origins x TLS settings remembered; past it, all are looked up afresh
 
@@ -166,18 +167,25 @@ def send_once(session: requests.Session, request: requests.PreparedRequest, kwar
     response = adapter.send(request, **kwargs)
     response.elapsed = timedelta(seconds=preferred_clock() - start)
     response = dispatch_hook("response", request.hooks, response, **kwargs)
-    if judge is not None:
+    redirect = is_redirect(response)
+    if judge is not None and redirect:  # it judges redirects only
         judge(response, **kwargs)
     for earlier in response.history:  # a hook (digest auth) may have sent again
         extract_cookies_to_jar(session.cookies, earlier.request, earlier.raw)
     if sets_cookies(response.raw):
         extract_cookies_to_jar(session.cookies, request, response.raw)
-    if response.is_redirect:
+    if redirect:
         response._next = next(session.resolve_redirects(  # type: ignore[attr-defined]
             response, request, yield_requests=True, **kwargs), None)
     if not kwargs.get("stream"):
         read_body(response)  # now, as requests does, so the connection goes back
     return response
+
+
+def is_redirect(response: requests.Response) -> bool:
+    """``response.is_redirect``, the status looked at first: its header test
+    (``"location" in headers``) raises and catches a KeyError when there is none."""
+    return response.status_code in REDIRECT_STATI and response.is_redirect
 
 
 def read_body(response: requests.Response) -> bytes:

@@ -226,9 +226,9 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
         # Before requests' check, whose message would hold the value.
         check_headers(headers, call.where)
     accept = None
-    if session.headers.get("Accept", "*/*") == "*/*":  # requests' own default: nobody chose it
+    if _header(session.headers, "Accept", "*/*") == "*/*":  # requests' own default: nobody chose it
         # JSON unless a download may be anything (plone.restapi answers as an API only then).
-        accept = {"Accept": "*/*" if call.stream_to is not None else payloads.JSON_TYPE}
+        accept = _ACCEPT_ANY if call.stream_to is not None else _ACCEPT_JSON
     layers = (session.headers, accept, sender.headers, {"Content-Type": content_type} if content_type else None,
               headers)
     try:
@@ -266,6 +266,19 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
     return settings
 
 
+_ACCEPT_JSON = {"Accept": payloads.JSON_TYPE}  # never changed: shared by every call
+_ACCEPT_ANY = {"Accept": "*/*"}
+
+
+def _header(headers: Mapping[str, Any], name: str, default: Any) -> Any:
+    """``headers.get(name, default)``; requests' CaseInsensitiveDict read straight from its store
+    (its ``get`` goes through the Mapping ABC and a caught KeyError)."""
+    if type(headers) is CaseInsensitiveDict:
+        pair = headers._store.get(name.lower())  # type: ignore[attr-defined]
+        return default if pair is None else pair[1]
+    return headers.get(name, default)
+
+
 def _merged(base: dict, layers: tuple) -> CaseInsensitiveDict:
     """The headers to send: ``layers`` over the merged ``base`` (see :func:`_base_store`)."""
     # Made without __init__, whose update() through the Mapping ABC costs more than the copy.
@@ -277,7 +290,8 @@ def _merged(base: dict, layers: tuple) -> CaseInsensitiveDict:
 def _base_store(sender: Any, layers: tuple) -> dict:
     """The session's headers, the Accept default and the client's headers merged, remembered
     per client while they stay the same: each call compares a snapshot of them, at C speed."""
-    key = tuple(map(_snapshot, layers))
+    # The Accept default is one of two shared dicts: compared by identity, not by items.
+    key = (_snapshot(layers[0]), id(layers[1]), *map(_snapshot, layers[2:]))
     cached = getattr(sender, "_header_base", None)
     if cached is not None and cached[0] == key:
         return cached[1]

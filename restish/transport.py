@@ -23,7 +23,7 @@ import urllib3
 from requests.utils import get_netrc_auth, requote_uri, rewind_body
 
 from . import retry
-from .adapter import PooledAdapter, origin, send_once
+from .adapter import PooledAdapter, is_redirect, origin, send_once
 from .errors import ConnectionError, InvalidValue, RedirectError, Timeout, TransportError
 from .headers import first_header_problem
 from .redact import auth_headers, is_secret_name, note_auth_headers, redact_text, redact_url
@@ -335,7 +335,7 @@ def _send_judged(session: requests.Session, prepared: requests.PreparedRequest, 
 def _judge(prepared: requests.PreparedRequest, first: str, response: requests.Response,
            **_kw: Any) -> None:
     """Raise RedirectError for a redirect restish must not follow (see the comment above)."""
-    if not response.is_redirect:
+    if not is_redirect(response):
         return
     method, status = prepared.method or "?", response.status_code
     location = response.headers["Location"]
