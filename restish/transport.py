@@ -35,6 +35,7 @@ _ENV_NAMES = tuple(
 _ENCODE_KEY = getattr(os.environ, "encodekey", None)
 _ENV_KEYS = tuple(dict.fromkeys(map(_ENCODE_KEY, _ENV_NAMES))) if _ENCODE_KEY else ()  # as os.environ stores them
 _OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>: ")
+_EFFECTIVE = {"effective_ids": True} if os.access in os.supports_effective_ids else {}  # as stat() sees it
 DEFAULT_PORTS = {"http": 80, "https": 443}  # the port a URL without one means
 
 
@@ -221,6 +222,8 @@ def _netrc_paths(netrc: str | bytes | None, home: str | bytes | None) -> tuple[s
 
 def _file_stamp(path: str) -> tuple | None:
     """What changes when a file is written, replaced or deleted (None: no such file)."""
+    if not os.access(path, os.F_OK, **_EFFECTIVE):  # a failing stat costs three times more: its OSError
+        return None
     try:
         stat = os.stat(path)
     except OSError:
