@@ -306,7 +306,7 @@ def _base_store(sender: Any, layers: tuple) -> dict:
 def _snapshot(headers: Mapping[str, Any] | None) -> tuple:
     if not headers:
         return ()
-    if type(headers) is CaseInsensitiveDict:
+    if isinstance(headers, CaseInsensitiveDict):  # api.headers too (a subclass): read as _merge_into does
         return tuple(headers._store.values())  # type: ignore[attr-defined]
     return tuple(headers.items())
 
