@@ -180,6 +180,7 @@ def _urlencoded(pairs: list[tuple[str, str]], where: str) -> str:
         raise InvalidValue(f"{part} in {where} {_surrogate(exc)}") from None
 
 
+_TEXT_AS_IS = frozenset({str, int, float})  # exactly these types: bool (an int) is true/false
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch  # what quote_plus leaves as it is
 
 
@@ -202,6 +203,8 @@ def _surrogate(exc: UnicodeEncodeError) -> str:
 
 
 def _field_text(key: str, value: Any, what: str, where: str) -> str:
+    if type(value) in _TEXT_AS_IS:  # the usual values, before the Mapping ABC's slower check
+        return str(value)
     if value is True:
         return "true"
     if value is False:
