@@ -32,8 +32,9 @@ import json
 import logging
 import os
 import pkgutil
+from collections.abc import Mapping  # not typing's: its isinstance is several times slower
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from .call import check_timeout
 from .client import Client
