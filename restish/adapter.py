@@ -13,6 +13,7 @@ proxy applies, requests decides everything, every time. :func:`send_once` is
 from __future__ import annotations
 
 import functools
+import http.client
 from datetime import timedelta
 from typing import Any, Callable
 
@@ -145,6 +146,9 @@ def _timeout(timeout: Any) -> Any:
     return timeout
 
 
+_COOKIE_FIELDS = ("set-cookie", "set-cookie2")  # what requests' cookie extraction reads
+
+
 def sets_cookies(raw: Any) -> bool:
     """Does this urllib3 answer set a cookie? False only when its headers say none.
 
@@ -154,6 +158,8 @@ def sets_cookies(raw: Any) -> bool:
     message = getattr(getattr(raw, "_original_response", None), "msg", None)
     if message is None:
         return False
+    if type(message) is http.client.HTTPMessage:  # one pass over its fields, not a list built per name
+        return any(name.lower() in _COOKIE_FIELDS for name, _ in message._headers)  # type: ignore[attr-defined]
     try:
         return "set-cookie" in message or "set-cookie2" in message  # HTTPMessage ignores case
     except TypeError:
@@ -180,7 +186,8 @@ def send_once(session: requests.Session, request: requests.PreparedRequest, kwar
     start = preferred_clock()
     response = adapter.send(request, **kwargs)
     response.elapsed = timedelta(seconds=preferred_clock() - start)
-    response = dispatch_hook("response", request.hooks, response, **kwargs)
+    if request.hooks and request.hooks.get("response"):  # most calls have none: dispatch_hook would return it as it is
+        response = dispatch_hook("response", request.hooks, response, **kwargs)
     redirect = is_redirect(response)
     if judge is not None and redirect:  # it judges redirects only
         judge(response, **kwargs)

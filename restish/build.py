@@ -17,8 +17,9 @@ download) unless the session, the client or the call names another.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping  # not typing's: its isinstance is several times slower
+from collections.abc import ItemsView, Mapping  # not typing's: its isinstance is several times slower
 from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -35,7 +36,7 @@ from .headers import check_headers, first_header_problem
 from .redact import is_secret_name
 from .routes import VERBS
 
-__all__ = ["Exact", "prepare", "result"]
+__all__ = ["Exact", "RequestHeaders", "prepare", "result"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def prepare(sender: Any, resource: Any, method: str, kwargs: dict, url: str | No
     if method not in resource.methods:
         raise MethodNotAllowed(method, resource.path, resource.methods)
     options = {k: kwargs.pop(k) for k in RESERVED.intersection(kwargs)}
-    files = {k: kwargs.pop(k) for k in [k for k in kwargs if k.startswith(UPLOAD_PREFIX)]}
+    files = {k: kwargs.pop(k) for k in [k for k in kwargs if k.startswith(UPLOAD_PREFIX)]} if kwargs else {}
     if method in payloads.QUERY_VERBS:
         shape, query = _NO_BODY, kwargs  # what the map says of a body does not matter: there is none
     else:  # the query parameters a body verb declares (GitHub's upload ?name=, a DELETE's ?force=)
@@ -233,7 +234,8 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
               headers)
     try:
         merged = _merged(_base_store(sender, layers[:3]), layers[3:])
-        _check_sendable(merged, getattr(sender, "_sendable_headers", None))
+        if any(layers[3:]):  # the base was checked when it was merged (see _base_store)
+            _check_sendable(merged._store, getattr(sender, "_sendable_headers", None))  # type: ignore[attr-defined]
     except requests.exceptions.InvalidHeader:
         # A session header. from None: requests' message, and so its traceback, holds the value.
         problem = first_header_problem(_flat(layers)) or "a session header cannot be sent"
@@ -242,10 +244,12 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
     prepared.hooks = default_hooks()
     # An upload's tell(): requests rewinds to it for a 307/308 (None: nothing to rewind).
     prepared._body_position = body.tell() if hasattr(body, "tell") else None  # type: ignore[attr-defined]
-    if session.cookies:
+    if _holds_cookies(session.cookies):
         prepared.prepare_cookies(session.cookies)
     else:
-        prepared._cookies = requests.cookies.RequestsCookieJar()  # type: ignore[attr-defined]
+        # Where requests keeps the cookies of a redirect's next hop (and digest auth, of its
+        # retry). One policy serves every such jar, as requests' own jar copies share theirs.
+        prepared._cookies = requests.cookies.RequestsCookieJar(_COOKIE_POLICY)  # type: ignore[attr-defined]
     prepared.body = body
     prepared.prepare_content_length(body)
     if hasattr(body, "read") and "Content-Length" not in prepared.headers:
@@ -266,6 +270,15 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
     return settings
 
 
+def _holds_cookies(jar: Any) -> bool:
+    """``bool(jar)``; an empty requests jar answered from its store (its ``len()`` walks
+    every cookie, through two generators)."""
+    if type(jar) is requests.cookies.RequestsCookieJar and not jar._cookies:  # type: ignore[attr-defined]
+        return False
+    return bool(jar)
+
+
+_COOKIE_POLICY = DefaultCookiePolicy()  # what RequestsCookieJar() makes for itself, unchanged
 _ACCEPT_JSON = {"Accept": payloads.JSON_TYPE}  # never changed: shared by every call
 _ACCEPT_ANY = {"Accept": "*/*"}
 
@@ -282,20 +295,44 @@ def _header(headers: Mapping[str, Any], name: str, default: Any) -> Any:
 def _merged(base: dict, layers: tuple) -> CaseInsensitiveDict:
     """The headers to send: ``layers`` over the merged ``base`` (see :func:`_base_store`)."""
     # Made without __init__, whose update() through the Mapping ABC costs more than the copy.
-    merged: CaseInsensitiveDict = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
+    merged: CaseInsensitiveDict = RequestHeaders.__new__(RequestHeaders)
     merged._store = _merge_into(dict(base), layers) if any(layers) else dict(base)  # type: ignore[attr-defined]
     return merged
 
 
+class RequestHeaders(CaseInsensitiveDict):
+    """A request's headers (``PreparedRequest.headers``): requests' CaseInsensitiveDict whose
+    ``items()`` and ``copy()``, which urllib3 asks of every request, read its store at C speed
+    rather than key by key through the Mapping ABC. The same pairs, in the same order."""
+
+    def items(self) -> ItemsView:
+        return _StoredItems(self)
+
+    def copy(self) -> "RequestHeaders":
+        copied = RequestHeaders.__new__(RequestHeaders)
+        copied._store = self._store.copy()  # type: ignore[attr-defined]
+        return copied
+
+
+class _StoredItems(ItemsView):
+    __slots__ = ()
+
+    def __iter__(self) -> Any:
+        return iter(self._mapping._store.values())  # type: ignore[attr-defined]  # (name as set, value) pairs
+
+
 def _base_store(sender: Any, layers: tuple) -> dict:
     """The session's headers, the Accept default and the client's headers merged, remembered
-    per client while they stay the same: each call compares a snapshot of them, at C speed."""
+    per client while they stay the same: each call compares a snapshot of them, at C speed.
+    Each is checked as requests would (see :func:`_check_sendable`) when they are merged,
+    so a call that adds none of its own checks nothing. Raises requests' InvalidHeader."""
     # The Accept default is one of two shared dicts: compared by identity, not by items.
     key = (_snapshot(layers[0]), id(layers[1]), *map(_snapshot, layers[2:]))
     cached = getattr(sender, "_header_base", None)
     if cached is not None and cached[0] == key:
         return cached[1]
     store = _merge_into({}, layers)
+    _check_sendable(store, getattr(sender, "_sendable_headers", None))  # before it is remembered
     try:
         sender._header_base = (key, store)
     except AttributeError:  # a sender that keeps no state: merge every time
@@ -331,10 +368,11 @@ def _merge_into(store: dict, layers: tuple) -> dict:
     return store
 
 
-def _check_sendable(headers: CaseInsensitiveDict, sendable: set | None) -> None:
-    """requests' check of every header (``PreparedRequest.prepare_headers``), made once per
-    header and client: ``sendable`` remembers those that passed, but no secret's value."""
-    for pair in headers._store.values():  # type: ignore[attr-defined]  # (name, value), see _merged
+def _check_sendable(store: dict, sendable: set | None) -> None:
+    """requests' check of every header (``PreparedRequest.prepare_headers``) of a store (see
+    :func:`_merge_into`), made once per header and client: ``sendable`` remembers those that
+    passed, but no secret's value."""
+    for pair in store.values():  # (name, value)
         if sendable is None or type(pair[1]) not in (str, bytes) or pair not in sendable:
             check_header_validity(pair)  # raises requests' InvalidHeader
             if sendable is not None and len(sendable) < _SENDABLE_KEPT and not is_secret_name(pair[0]):

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from .errors import DecodeError, InvalidValue
 from .redact import redact_url
 
+from requests.structures import CaseInsensitiveDict
+
 if TYPE_CHECKING:
     import requests
 
@@ -60,12 +62,21 @@ def check_timeout(timeout: Any, where: str = "") -> float | tuple:
                        f"not {timeout!r}: restish never waits without bound")
 
 
+def _content_type(headers: Any) -> str:
+    """``headers.get("Content-Type", "")``; requests' CaseInsensitiveDict read from its store (its
+    ``get`` goes through the Mapping ABC)."""
+    if type(headers) is not CaseInsensitiveDict:
+        return headers.get("Content-Type", "")
+    pair = headers._store.get("content-type")
+    return "" if pair is None else pair[1]
+
+
 def decode(response: "requests.Response", method: str = "GET") -> Any:
     """A JSON body decoded; an empty body None; ``text/*`` a str; else bytes."""
     content = response.content
     if not content:
         return None
-    mime = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    mime = _content_type(response.headers).split(";", 1)[0].strip().lower()
     if mime == "application/json" or mime.endswith("+json"):
         try:
             return json.loads(content)

@@ -104,13 +104,16 @@ class NotAContainer:
 class Resource(NotAContainer):
     """Common base of the two proxy kinds. Immutable and cheap to create."""
 
-    __slots__ = ("_client", "_node", "_path", "_trail")
+    __slots__ = ("_client", "_node", "_path", "_trail", "_children")
 
     def __init__(self, client: "Navigator", node: Node, path: str, trail: tuple = ()):
         _set_client(self, client)
         _set_node(self, node)
         _set_path(self, path)
         _set_trail(self, trail)  # ((is_variable, raw value), ...) for pickle
+        # The proxies below this one, made once: {name: child} of attributes and fixed
+        # items, {(value,): child} of variable items. Bounded (see _child).
+        _set_children(self, {})
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -128,9 +131,23 @@ class Resource(NotAContainer):
         text = str(value)
         if text in self._node.fixed:
             return self._fixed(text, UnknownItem)
-        return self._variable(text)
+        child = self._children.get((text,))
+        return child if child is not None else self._child((text,), self._variable(text))
 
     def _fixed(self, name: str, error: type) -> "ResourceCollection":
+        child = self._children.get(name)
+        return child if child is not None else self._child(name, self._fixed_child(name, error))
+
+    def _child(self, key: Any, child: "Resource") -> "Resource":
+        """``child``, remembered under ``key``: proxies are immutable, so one serves every use.
+        Past _CHILDREN_KEPT (items by the thousand: ids), the remembered ones are forgotten."""
+        children = self._children
+        if len(children) >= _CHILDREN_KEPT:
+            children.clear()
+        children[key] = child
+        return child
+
+    def _fixed_child(self, name: str, error: type) -> "ResourceCollection":
         node = self._node.fixed.get(name)
         if node is not None:
             segment = node.segment
@@ -348,6 +365,8 @@ _set_client = Resource._client.__set__  # type: ignore[attr-defined]
 _set_node = Resource._node.__set__  # type: ignore[attr-defined]
 _set_path = Resource._path.__set__  # type: ignore[attr-defined]
 _set_trail = Resource._trail.__set__  # type: ignore[attr-defined]
+_set_children = Resource._children.__set__  # type: ignore[attr-defined]
+_CHILDREN_KEPT = 256  # proxies remembered below each proxy
 
 
 # Public proxy attributes and verbs, which a Client, lacking its own, takes from its root proxy.

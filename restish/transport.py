@@ -44,19 +44,25 @@ class EnvironmentCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[tuple, tuple[dict, Any]] = {}
+        # (environment fingerprint, {origin and settings: entry}): the entries hold for that
+        # environment only, and are forgotten together when it changes.
+        self._state: tuple[tuple | None, dict[tuple, tuple[dict, Any]]] = (None, {})
 
     def settings(self, session: requests.Session, url: str, verify: Any) -> tuple[dict, Any]:
         """``(send kwargs, netrc auth or None)`` for ``url``'s origin."""
-        key = (origin(url), verify, session.trust_env, tuple(session.proxies.items()),
-               session.verify, session.cert, _environment_fingerprint() if session.trust_env else None)
-        entry = self._entries.get(key)
+        fingerprint = _environment_fingerprint() if session.trust_env else None
+        seen, entries = self._state
+        if fingerprint != seen:
+            entries = {}
+            self._state = (fingerprint, entries)
+        key = (origin(url), verify, session.trust_env, tuple(session.proxies.items()), session.verify, session.cert)
+        entry = entries.get(key)
         if entry is None:
             entry = self._resolve(session, url, verify)
             with self._lock:
-                if len(self._entries) > 256:  # origins are few; bound it anyway
-                    self._entries.clear()
-                self._entries[key] = entry
+                if len(entries) > 256:  # origins are few; bound it anyway
+                    entries.clear()
+                entries[key] = entry
         return entry
 
     @staticmethod

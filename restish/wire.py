@@ -166,7 +166,9 @@ class _Response(http.client.HTTPResponse):
         self.reason, self.version = reason, 11
         self.headers = self.msg = message
         # What begin() concludes from the fields, for HTTP/1.1 (the only version read here).
-        encoding, close, length = (message.get(name) for name in ("transfer-encoding", "connection", "content-length"))
+        fields = message._headers  # type: ignore[attr-defined]
+        names = [name.lower() for name, _ in fields]
+        encoding, close, length = (_first(fields, names, name) for name in ("transfer-encoding", "connection", "content-length"))
         self.chunked = bool(encoding) and encoding.lower() == "chunked"
         if self.chunked:
             self.chunk_left = None
@@ -190,7 +192,8 @@ class _Response(http.client.HTTPResponse):
 # then fields the email parser takes one line each: a name of the characters it allows, a
 # colon, and a value with no line break (a line starting with a space would continue one).
 _STATUS_LINE = re.compile(rb"HTTP/1\.1 ([2-9][0-9][0-9])(?: ([^\r\n]*))?\r\n")
-_FIELD_LINE = re.compile(rb"([!-9;-~]+):([^\r\n]*)\r\n")
+_FIELD_LINES = re.compile(rb"(?:[!-9;-~]+:[^\r\n]*\r\n)*")
+_PARTS_TYPE = re.compile(r"^content-type:[^\r\n]*(?:multipart|message)", re.IGNORECASE | re.MULTILINE)
 _MAX_FIELDS = 98  # http.client refuses a head of more than 100 lines, the blank one included
 
 
@@ -205,26 +208,29 @@ def plain_head(data: bytes) -> tuple[int, str, http.client.HTTPMessage, int] | N
     :data:`_MAX_FIELDS` fields, and a ``message/*`` or ``multipart/*`` content type
     (the parser looks for parts in the body).
     """
-    end = data.find(b"\r\n\r\n")
-    status = _STATUS_LINE.match(data, 0, end + 2)
-    if end < 0 or status is None:
+    end = data.find(b"\r\n\r\n") + 2  # just past the last field line; 1 when there is no blank line
+    status = _STATUS_LINE.match(data, 0, end) if end > 1 else None
+    if status is None or not _FIELD_LINES.fullmatch(data, status.end(), end):
         return None
-    fields = []
-    position = status.end()
-    while position < end + 2:
-        field = _FIELD_LINE.match(data, position, end + 2)
-        if field is None or len(fields) == _MAX_FIELDS:
-            return None
-        name, value = field.group(1).decode("latin-1"), field.group(2).decode("latin-1").lstrip(" \t")
-        if name.lower() == "content-type" and ("multipart" in value.lower() or "message" in value.lower()):
-            return None
-        fields.append((name, value))
-        position = field.end()
+    text = data[status.end():end - 2].decode("latin-1")
+    lines = text.split("\r\n") if text else []
+    if len(lines) > _MAX_FIELDS or _PARTS_TYPE.search(text):
+        return None
     message = http.client.HTTPMessage()
-    message._headers = fields  # type: ignore[attr-defined]  # what the parser's set_raw() appends to
+    # What the parser's set_raw() appends: the name, and the value after the colon's blanks.
+    message._headers = [(name, value.lstrip(" \t"))  # type: ignore[attr-defined]
+                        for name, _, value in (line.partition(":") for line in lines)]
     message.set_payload("")  # the parser's: the (empty) rest of the head
     reason = (status.group(2) or b"").decode("latin-1").strip()
-    return int(status.group(1)), reason, message, end + 4
+    return int(status.group(1)), reason, message, end + 2
+
+
+def _first(fields: list, names: list, name: str) -> str | None:
+    """``message.get(name)`` for a message's ``fields`` and their lower-case ``names``."""
+    try:
+        return fields[names.index(name)][1]
+    except ValueError:
+        return None
 
 
 # urllib3's own names: they show in its error messages (``HTTPConnectionPool(host=...)``).
