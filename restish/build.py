@@ -24,7 +24,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 from requests.utils import check_header_validity, to_native_string
 
@@ -240,8 +239,7 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
         # A session header. from None: requests' message, and so its traceback, holds the value.
         problem = first_header_problem(_flat(layers)) or "a session header cannot be sent"
         raise InvalidValue(f"{call.where}: {problem}") from None
-    prepared.headers = merged
-    prepared.hooks = default_hooks()
+    prepared.headers = merged  # its hooks are those PreparedRequest() made: fresh, empty
     # An upload's tell(): requests rewinds to it for a 307/308 (None: nothing to rewind).
     prepared._body_position = body.tell() if hasattr(body, "tell") else None  # type: ignore[attr-defined]
     if _holds_cookies(session.cookies):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
 from numbers import Real
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -26,18 +25,27 @@ RESERVED = frozenset({"data", "form", "qs", "headers", "timeout", "expand", "str
 UPLOAD_PREFIX = "upload_file"
 
 
-@dataclass
 class Call:
-    """One call being made: the prepared request and its per-call options."""
+    """One call being made: the prepared request and its per-call options.
 
-    method: str
-    resource: Any  # the proxy (or exact target) called: .path names it in messages
-    prepared: "requests.PreparedRequest"
-    timeout: Any
-    stream_to: Any = None
-    progress: Callable[[int, int | None], Any] | None = None
-    cleanups: list = field(default_factory=list)  # run when the call ends, whatever happens
-    settings: dict = field(default_factory=dict)   # proxies, verify, cert for this origin
+    A plain class with slots, not a dataclass: one is made for every call.
+    """
+
+    __slots__ = ("method", "resource", "prepared", "timeout", "stream_to", "progress", "cleanups", "settings")
+
+    def __init__(self, method: str, resource: Any, prepared: "requests.PreparedRequest", timeout: Any,
+                 stream_to: Any = None, progress: Callable[[int, int | None], Any] | None = None) -> None:
+        self.method = method
+        self.resource = resource  # the proxy (or exact target) called: .path names it in messages
+        self.prepared = prepared
+        self.timeout = timeout
+        self.stream_to = stream_to
+        self.progress = progress
+        self.cleanups: list = []  # run when the call ends, whatever happens
+        self.settings: dict = {}  # proxies, verify, cert for this origin
+
+    def __repr__(self) -> str:
+        return f"<Call {self.where}>"
 
     @property
     def where(self) -> str:
