@@ -126,10 +126,22 @@ def _headers_of(resp: Any) -> CaseInsensitiveDict:
     return made
 
 
+class _Timeout(TimeoutSauce):
+    """urllib3's ``Timeout``, whose ``clone()`` (urllib3 clones the one it is given twice per
+    request, so that each has its own clock) copies the values without validating them again:
+    they were when this one was made. The clones are of this class too."""
+
+    def clone(self) -> "_Timeout":
+        copied = _Timeout.__new__(_Timeout)
+        copied._connect, copied._read, copied.total = self._connect, self._read, self.total
+        copied._start_connect = None  # a clone's clock has not started
+        return copied
+
+
 @functools.lru_cache(maxsize=64)
 def _timeout_of(timeout: Any) -> Any:
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    return TimeoutSauce(connect=connect, read=read)
+    return _Timeout(connect=connect, read=read)
 
 
 def _timeout(timeout: Any) -> Any:

@@ -71,3 +71,21 @@ def test_a_pool_the_pool_manager_dropped_is_closed_with_the_adapter():
         assert (one.accepted, one.open_connections()) == (1, 1)
         first.close()
         assert one.open_connections(want=0) == 0 and two.open_connections(want=0) == 0
+
+
+def test_the_timeout_urllib3_clones_twice_a_call_clones_as_urllib3s_own():
+    # restish hands urllib3 one Timeout per value; each clone must be a fresh one whose
+    # clock has not started, equal to what urllib3's own clone() gives.
+    import urllib3
+
+    from restish.adapter import _timeout
+
+    given = _timeout((2.5, 30))
+    assert given is _timeout((2.5, 30))  # made once per value
+    started = given.clone()
+    started.start_connect()  # urllib3 starts a clone's clock as it connects
+    assert started.clone()._start_connect is None and given._start_connect is None
+    clone, expected = given.clone(), urllib3.Timeout(connect=2.5, read=30).clone()
+    assert isinstance(clone, urllib3.Timeout) and vars(clone) == vars(expected)
+    assert vars(clone.clone()) == vars(expected)
+    assert (clone.connect_timeout, clone.read_timeout) == (2.5, 30)
