@@ -73,6 +73,8 @@ FIGURES: Dict[str, List[Figure]] = {
     "overhead": [
         ("in-process GET: restish / requests Session (env -i)", "<= 0.35",
          lambda r: _ratio(_row(r["calls"], "restish GET"), _row(r["calls"], "requests GET"))),
+        ("in-process GET, a new item each call: restish / requests", "",
+         lambda r: _ratio(_row(r["calls"], "restish GET, a new item each call"), _row(r["calls"], "requests GET"))),
         ("in-process GET: restish / httpx MockTransport", "<= 1.0",
          lambda r: _ratio(_row(r["calls"], "restish GET"), _row(r["calls"], "httpx GET (MockTransport)"))),
         ("in-process POST: restish / requests Session", "",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import http.client
 import io
+import itertools
 import json
 import os
 import sys
@@ -208,8 +209,12 @@ def restish_calls(adapter: CannedAdapter) -> Tuple[Dict[str, Callable], List[str
         api.session.mount(BASE, adapter)
     except Exception as exc:  # noqa: BLE001
         return {}, [f"restish: client failed ({type(exc).__name__}: {exc})"]
+    # A proxy is kept below its parent once navigated, so the same path again costs less;
+    # a new item on every call (an id from a list) shows the cost without that.
+    names = itertools.cycle([f"user{number}" for number in range(10_000)])
     return {
         "restish GET": lambda: api.people["alice"].activities.get(qs={"limit": 10}),
+        "restish GET, a new item each call": lambda: api.people[next(names)].activities.get(qs={"limit": 10}),
         "restish POST": lambda: api.people["alice"].activities.post(object_content="hi", generator="bench"),
     }, []
 

@@ -188,33 +188,29 @@ def _plain(adapter: Any) -> bool:
 
 
 def _environment_fingerprint() -> tuple:
-    """The values of the variables requests' environment settings read, and the stamps of
-    the netrc files they point to, as one tuple.
+    """The values of the variables requests' environment settings read, and the stamp of the
+    netrc file requests would read (the first of those the variables point to that exists),
+    as one tuple.
 
     The variables are read straight from the environment's own dict, its keys
     encoded once: through ``os.environ.get`` the look-ups cost twenty times as
     much, on every call. (``os.environ._data`` is CPython's store; without it,
-    the public way.)
+    the public way.) The files after the first that exists cannot change what
+    requests finds, so they are not looked at: each look is a system call.
     """
     data = getattr(os.environ, "_data", None)
-    if isinstance(data, dict) and _ENV_KEYS:
+    if type(data) is dict and _ENV_KEYS:
         values = tuple(map(data.get, _ENV_KEYS))
     else:
         values = tuple(map(os.environ.get, _ENV_NAMES))
     # NETRC and HOME are the last two names: their values, as read (encoded or not), pick the files.
-    return values + _netrc_stamps(_netrc_paths(values[-2], values[-1]))
+    for index, path in enumerate(_netrc_paths(values[-2], values[-1])):
+        if _exists(path):  # not stat(): for a missing file, its OSError costs three times more
+            return (*values, index, _file_stamp(path))
+    return values
 
 
-def _netrc_stamps(paths: tuple[str, ...]) -> tuple:
-    """The stamps of ``paths`` up to the first that exists: requests reads that one only,
-    so the files after it cannot change what it finds (and each stat costs a system call)."""
-    stamps: tuple = ()
-    for path in paths:
-        stamp = _file_stamp(path)
-        stamps += (stamp,)
-        if stamp is not None:
-            break
-    return stamps
+_exists = functools.partial(os.access, mode=os.F_OK, **_EFFECTIVE)
 
 
 @functools.lru_cache(maxsize=8)
@@ -228,8 +224,6 @@ def _netrc_paths(netrc: str | bytes | None, home: str | bytes | None) -> tuple[s
 
 def _file_stamp(path: str) -> tuple | None:
     """What changes when a file is written, replaced or deleted (None: no such file)."""
-    if not os.access(path, os.F_OK, **_EFFECTIVE):  # a failing stat costs three times more: its OSError
-        return None
     try:
         stat = os.stat(path)
     except OSError:
