@@ -169,10 +169,10 @@ class _Response(http.client.HTTPResponse):
         fields = message._headers  # type: ignore[attr-defined]
         names = [name.lower() for name, _ in fields]
         encoding, close, length = (_first(fields, names, name) for name in ("transfer-encoding", "connection", "content-length"))
-        self.chunked = bool(encoding) and encoding.lower() == "chunked"
+        self.chunked = encoding is not None and encoding.lower() == "chunked"
         if self.chunked:
             self.chunk_left = None
-        self.will_close = bool(close) and "close" in close.lower()
+        self.will_close = close is not None and "close" in close.lower()
         self.length = None
         if length and not self.chunked:
             try:
@@ -181,7 +181,7 @@ class _Response(http.client.HTTPResponse):
                 pass
             if self.length is not None and self.length < 0:  # nonsensical: ignored, as http.client does
                 self.length = None
-        if status in (http.client.NO_CONTENT, http.client.NOT_MODIFIED) or self._method == "HEAD":
+        if status in (http.client.NO_CONTENT, http.client.NOT_MODIFIED) or self._method == "HEAD":  # type: ignore[attr-defined]
             self.length = 0
         if not self.will_close and not self.chunked and self.length is None:
             self.will_close = True  # the body ends when the connection does
