@@ -104,16 +104,19 @@ class NotAContainer:
 class Resource(NotAContainer):
     """Common base of the two proxy kinds. Immutable and cheap to create."""
 
-    __slots__ = ("_client", "_node", "_path", "_trail", "_children")
+    __slots__ = ("_client", "_node", "_path", "_trail", "_children", "_last_item")
 
     def __init__(self, client: "Navigator", node: Node, path: str, trail: tuple = ()):
         _set_client(self, client)
         _set_node(self, node)
         _set_path(self, path)
         _set_trail(self, trail)  # ((is_variable, raw value), ...) for pickle
-        # The proxies below this one, made once: {name: child} of attributes and fixed
-        # items, {(value,): child} of variable items. Bounded (see _child).
+        # The proxies below this one, made once and reused (they are immutable): those of
+        # fixed names, {name: child}, up to _CHILDREN_KEPT; of items (ids, by the
+        # thousand in a loop), the last one only, (value, child), so that memory stays
+        # bounded however deep a loop over ids goes.
         _set_children(self, {})
+        _set_last_item(self, None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -131,20 +134,20 @@ class Resource(NotAContainer):
         text = str(value)
         if text in self._node.fixed:
             return self._fixed(text, UnknownItem)
-        child = self._children.get((text,))
-        return child if child is not None else self._child((text,), self._variable(text))
+        last = self._last_item
+        if last is not None and last[0] == text:
+            return last[1]
+        child = self._variable(text)
+        _set_last_item(self, (text, child))
+        return child
 
     def _fixed(self, name: str, error: type) -> "ResourceCollection":
         child = self._children.get(name)
-        return child if child is not None else self._child(name, self._fixed_child(name, error))
-
-    def _child(self, key: Any, child: "Resource") -> "Resource":
-        """``child``, remembered under ``key``: proxies are immutable, so one serves every use.
-        Past _CHILDREN_KEPT (items by the thousand: ids), the remembered ones are forgotten."""
-        children = self._children
-        if len(children) >= _CHILDREN_KEPT:
-            children.clear()
-        children[key] = child
+        if child is None:
+            child = self._fixed_child(name, error)
+            if len(self._children) >= _CHILDREN_KEPT:  # permissive mode takes any name
+                self._children.clear()
+            self._children[name] = child
         return child
 
     def _fixed_child(self, name: str, error: type) -> "ResourceCollection":
@@ -366,7 +369,8 @@ _set_node = Resource._node.__set__  # type: ignore[attr-defined]
 _set_path = Resource._path.__set__  # type: ignore[attr-defined]
 _set_trail = Resource._trail.__set__  # type: ignore[attr-defined]
 _set_children = Resource._children.__set__  # type: ignore[attr-defined]
-_CHILDREN_KEPT = 256  # proxies remembered below each proxy
+_set_last_item = Resource._last_item.__set__  # type: ignore[attr-defined]
+_CHILDREN_KEPT = 256  # proxies of fixed names remembered below each proxy
 
 
 # Public proxy attributes and verbs, which a Client, lacking its own, takes from its root proxy.

@@ -193,3 +193,36 @@ def test_help_shows_the_maps_doc(api):
     assert "A variable segment" in pydoc.render_doc(restish.ResourceItem)
     permissive = restish.Client(URL, resources=None)
     assert permissive.x["y"].__doc__ == restish.ResourceItem.__doc__
+
+
+def test_a_path_taken_again_reuses_its_proxies(api):
+    # Proxies are immutable, so the same path gives the same objects back: no new ones.
+    assert api.people is api.people
+    assert api.people["alice"] is api.people["alice"]
+    alice = api.people["alice"]
+    assert alice.activities is alice.activities and api.contexts["public"] is api.contexts.public
+    assert api.people["bob"] is not alice and api.people["bob"] == api.people["bob"]
+    # A different spelling of a value is a different item: its path says so.
+    assert api.things["url"] is api.things["url"] and api.things["url"].route == "/things/url"
+    assert api.things["x y"].path == "/things/x%20y" and api.things["x y"] is api.things["x y"]
+
+
+def _proxies_alive():
+    import gc
+
+    gc.collect()
+    return sum(isinstance(o, (restish.ResourceCollection, restish.ResourceItem)) for o in gc.get_objects())
+
+
+@pytest.mark.parametrize("permissive", [False, True], ids=["map", "permissive"])
+def test_proxies_kept_below_others_stay_bounded_in_a_loop_over_ids(permissive):
+    # Each proxy keeps its fixed children and only its last item: a loop over thousands of
+    # ids, or (permissive) over thousands of names, keeps a few proxies, not one per id.
+    api = restish.Client(URL, resources=None if permissive else MAP)
+    before = _proxies_alive()
+    for number in range(3000):
+        api.people[f"user{number}"].activities.path
+        if permissive:
+            getattr(api.people, f"name{number}").path
+    kept = _proxies_alive() - before
+    assert kept <= (256 + 10 if permissive else 10), kept
