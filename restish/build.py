@@ -29,7 +29,7 @@ from requests.utils import check_header_validity, to_native_string
 
 from . import auth as _auth
 from . import payloads
-from .call import RESERVED, UPLOAD_PREFIX, Call, check_timeout, decode
+from .call import RESERVED, UPLOAD_PREFIX, Call, check_timeout, decode, header
 from .errors import InvalidValue, MethodNotAllowed, error_for_response
 from .headers import check_headers, first_header_problem
 from .redact import is_secret_name
@@ -226,7 +226,7 @@ def _fill(sender: Any, call: Call, url: str, body: Any, content_type: str | None
         # Before requests' check, whose message would hold the value.
         check_headers(headers, call.where)
     accept = None
-    if _header(session.headers, "Accept", "*/*") == "*/*":  # requests' own default: nobody chose it
+    if header(session.headers, "Accept", "*/*") == "*/*":  # requests' own default: nobody chose it
         # JSON unless a download may be anything (plone.restapi answers as an API only then).
         accept = _ACCEPT_ANY if call.stream_to is not None else _ACCEPT_JSON
     layers = (session.headers, accept, sender.headers, {"Content-Type": content_type} if content_type else None,
@@ -279,15 +279,6 @@ def _holds_cookies(jar: Any) -> bool:
 _COOKIE_POLICY = DefaultCookiePolicy()  # what RequestsCookieJar() makes for itself, unchanged
 _ACCEPT_JSON = {"Accept": payloads.JSON_TYPE}  # never changed: shared by every call
 _ACCEPT_ANY = {"Accept": "*/*"}
-
-
-def _header(headers: Mapping[str, Any], name: str, default: Any) -> Any:
-    """``headers.get(name, default)``; requests' CaseInsensitiveDict read straight from its store
-    (its ``get`` goes through the Mapping ABC and a caught KeyError)."""
-    if type(headers) is CaseInsensitiveDict:
-        pair = headers._store.get(name.lower())  # type: ignore[attr-defined]
-        return default if pair is None else pair[1]
-    return headers.get(name, default)
 
 
 def _merged(base: dict, layers: tuple) -> CaseInsensitiveDict:

@@ -10,15 +10,15 @@ import math
 from numbers import Real
 from typing import TYPE_CHECKING, Any, Callable
 
+from requests.structures import CaseInsensitiveDict
+
 from .errors import DecodeError, InvalidValue
 from .redact import redact_url
-
-from requests.structures import CaseInsensitiveDict
 
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["Call", "RESERVED", "UPLOAD_PREFIX", "check_timeout", "decode"]
+__all__ = ["Call", "RESERVED", "UPLOAD_PREFIX", "check_timeout", "decode", "header"]
 
 # kwargs every verb keeps for itself: they are options, never payload or query.
 RESERVED = frozenset({"data", "form", "qs", "headers", "timeout", "expand", "stream_to", "progress"})
@@ -70,13 +70,13 @@ def check_timeout(timeout: Any, where: str = "") -> float | tuple:
                        f"not {timeout!r}: restish never waits without bound")
 
 
-def _content_type(headers: Any) -> str:
-    """``headers.get("Content-Type", "")``; requests' CaseInsensitiveDict read from its store (its
-    ``get`` goes through the Mapping ABC)."""
-    if type(headers) is not CaseInsensitiveDict:
-        return headers.get("Content-Type", "")
-    pair = headers._store.get("content-type")
-    return "" if pair is None else pair[1]
+def header(headers: Any, name: str, default: Any = None) -> Any:
+    """``headers.get(name, default)``; requests' CaseInsensitiveDict read straight from its store
+    (its ``get`` goes through the Mapping ABC and a caught KeyError)."""
+    if type(headers) is CaseInsensitiveDict:
+        pair = headers._store.get(name.lower())  # type: ignore[attr-defined]
+        return default if pair is None else pair[1]
+    return headers.get(name, default)
 
 
 def decode(response: "requests.Response", method: str = "GET") -> Any:
@@ -84,7 +84,7 @@ def decode(response: "requests.Response", method: str = "GET") -> Any:
     content = response.content
     if not content:
         return None
-    mime = _content_type(response.headers).split(";", 1)[0].strip().lower()
+    mime = header(response.headers, "Content-Type", "").split(";", 1)[0].strip().lower()
     if mime == "application/json" or mime.endswith("+json"):
         try:
             return json.loads(content)

@@ -153,7 +153,6 @@ class _Response(http.client.HTTPResponse):
             raise http.client.RemoteDisconnected(
                 "the server closed the connection inside the response's status line or headers")
 
-
     def _begin_plain(self) -> bool:
         """http.client's ``begin()`` for a head :func:`plain_head` reads; False (nothing
         consumed) for any other, which ``begin()`` then reads as usual."""
@@ -165,27 +164,23 @@ class _Response(http.client.HTTPResponse):
         self.code = self.status = status
         self.reason, self.version = reason, 11
         self.headers = self.msg = message
-        # What begin() concludes from the fields, for HTTP/1.1 (the only version read here).
-        fields = message._headers  # type: ignore[attr-defined]
+        self._frame(status, message._headers)  # type: ignore[attr-defined]
+        return True
+
+    def _frame(self, status: int, fields: list) -> None:
+        """What http.client's ``begin()`` concludes from an HTTP/1.1 head's fields: chunked or
+        not, the body's length, and whether the connection closes after it."""
         names = [name.lower() for name, _ in fields]
         encoding, close, length = (_first(fields, names, name) for name in ("transfer-encoding", "connection", "content-length"))
         self.chunked = encoding is not None and encoding.lower() == "chunked"
         if self.chunked:
             self.chunk_left = None
         self.will_close = close is not None and "close" in close.lower()
-        self.length = None
-        if length and not self.chunked:
-            try:
-                self.length = int(length)
-            except ValueError:
-                pass
-            if self.length is not None and self.length < 0:  # nonsensical: ignored, as http.client does
-                self.length = None
+        self.length = None if self.chunked or not length else _length(length)
         if status in (http.client.NO_CONTENT, http.client.NOT_MODIFIED) or self._method == "HEAD":  # type: ignore[attr-defined]
             self.length = 0
         if not self.will_close and not self.chunked and self.length is None:
             self.will_close = True  # the body ends when the connection does
-        return True
 
 
 # A status line http.client reads the same (HTTP/1.1, one space each side of a final status),
@@ -223,6 +218,15 @@ def plain_head(data: bytes) -> tuple[int, str, http.client.HTTPMessage, int] | N
     message.set_payload("")  # the parser's: the (empty) rest of the head
     reason = (status.group(2) or b"").decode("latin-1").strip()
     return int(status.group(1)), reason, message, end + 2
+
+
+def _length(text: str) -> int | None:
+    """A Content-Length as http.client takes it: a number, and None for anything else or below 0."""
+    try:
+        length = int(text)
+    except ValueError:
+        return None
+    return length if length >= 0 else None
 
 
 def _first(fields: list, names: list, name: str) -> str | None:

@@ -202,7 +202,7 @@ def test_a_path_taken_again_reuses_its_proxies(api):
     alice = api.people["alice"]
     assert alice.activities is alice.activities and api.contexts["public"] is api.contexts.public
     assert api.people["bob"] is not alice and api.people["bob"] == api.people["bob"]
-    # A different spelling of a value is a different item: its path says so.
+    # A fixed name reached as an item, and an item whose value is encoded, are kept alike.
     assert api.things["url"] is api.things["url"] and api.things["url"].route == "/things/url"
     assert api.things["x y"].path == "/things/x%20y" and api.things["x y"] is api.things["x y"]
 

@@ -103,6 +103,8 @@ _BODY = b"5\r\nhello\r\n0\r\n\r\n"  # a chunked body, or five bytes of one, or w
 @example("HTTP/1.1 200 OK", [("Connection", ": ", "close", "\r\n"), ("Content-Length", ": ", "5", "\r\n")], "GET")
 @example("HTTP/1.1 204 No Content", [("Content-Length", ": ", "5", "\r\n")], "GET")
 @example("HTTP/1.1 200 OK", [("Content-Length", ": ", "-1", "\r\n")], "HEAD")
+@example("HTTP/1.1 200 OK", [("Content-Length", ": ", "-1", "\r\n")], "GET")
+@example("HTTP/1.1 200 OK", [("Content-Length", ": ", "x", "\r\n")], "GET")
 def test_every_head_is_read_as_http_client_reads_it(status, fields, method):
     data = (status + "\r\n" + "".join(name + colon + value + end for name, colon, value, end in fields)
             + "\r\n").encode("latin-1") + _BODY
